@@ -1,0 +1,61 @@
+package appbuild
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestInspect(t *testing.T) {
+	cases := []struct {
+		dir     string
+		wantErr string
+	}{
+		{"../../sdk/providertest/capp", ""},
+		{"testdata/noapp", "does not declare func App() *sdk.App"},
+		{"testdata/mainpkg", "is package main"},
+		{"testdata/missing", "is not a directory"},
+	}
+	for _, c := range cases {
+		t.Run(c.dir, func(t *testing.T) {
+			p, err := Inspect(t.Context(), c.dir)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("Inspect(%s) = %v; want error containing %q", c.dir, err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.ImportPath != "github.com/faaskit/faas/sdk/providertest/capp" || p.Name != "capp" {
+				t.Errorf("Inspect = %+v", p)
+			}
+		})
+	}
+}
+
+// TestBuild builds the conformance app with fmt.Println as a stand-in entry
+// point (it accepts the constructor like a provider would) and runs it.
+func TestBuild(t *testing.T) {
+	p, err := Inspect(t.Context(), "../../sdk/providertest/capp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "app")
+	if err := Build(t.Context(), p, Entry{Import: "fmt", Func: "Println"}, out, &Options{Trim: true, Env: []string{"CGO_ENABLED=0"}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := exec.Command(out).Output()
+	if err != nil {
+		t.Fatalf("running the built app: %v", err)
+	}
+	if !strings.HasPrefix(string(b), "0x") {
+		t.Errorf("built app printed %q; want the App function's address", b)
+	}
+	if _, err := os.Stat(filepath.Join(p.Dir, "zz_faas_main")); !os.IsNotExist(err) {
+		t.Errorf("the build left zz_faas_main in the source tree")
+	}
+}

@@ -1,0 +1,3 @@
+package noapp
+
+func Other() {}

@@ -1,0 +1,153 @@
+package providertest
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/faaskit/faas/sdk"
+	"github.com/faaskit/faas/sdk/providertest/capp"
+	"gocloud.dev/blob"
+)
+
+func readRecord[T any](ctx context.Context, t *testing.T, b *blob.Bucket, key string) (T, bool) {
+	t.Helper()
+	var v T
+	data, err := b.ReadAll(ctx, key)
+	if err != nil {
+		return v, false
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatalf("record %s: %v", key, err)
+	}
+	return v, true
+}
+
+func (s *suite) testMessage(t *testing.T) {
+	ctx := ctxFor(t)
+	deliver := func(m Message) error { return s.target.DeliverMessage(ctx, capp.MessageFunction, m) }
+	t.Run("Fields", func(t *testing.T) {
+		pub := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		data := []byte{0, 1, 2, 0xff, '{', '"'}
+		m := Message{ID: "m-fields", Data: data, Attributes: map[string]string{"key": "fields", "color": "blue"}, Attempt: 1, Published: pub}
+		if err := deliver(m); err != nil {
+			t.Fatalf("deliver: %v", err)
+		}
+		rec, ok := readRecord[capp.MessageRecord](ctx, t, s.records, "messages/fields/1.json")
+		if !ok {
+			t.Fatal("the handler did not run")
+		}
+		if rec.ID != "m-fields" || string(rec.Data) != string(data) || rec.Attributes["color"] != "blue" || rec.Topic != capp.InboxTopic {
+			t.Errorf("handler saw %+v; want id m-fields, the binary data %v intact, attribute color=blue, topic %q", rec, data, capp.InboxTopic)
+		}
+		if rec.InvocationID == "" || !rec.HasDeadline {
+			t.Errorf("invocation ID %q, deadline %v; want both", rec.InvocationID, rec.HasDeadline)
+		}
+	})
+	t.Run("Independent", func(t *testing.T) {
+		if err := deliver(Message{ID: "m-leak", Data: []byte(`{"leak":true}`), Attributes: map[string]string{"key": "leak-1", "leak": "yes"}, Attempt: 1}); err != nil {
+			t.Fatalf("deliver first: %v", err)
+		}
+		// The second message has only its key; anything else it shows came from the first.
+		if err := deliver(Message{ID: "m-clean", Data: []byte(`{}`), Attributes: map[string]string{"key": "leak-2"}, Attempt: 1}); err != nil {
+			t.Fatalf("deliver second: %v", err)
+		}
+		rec, ok := readRecord[capp.MessageRecord](ctx, t, s.records, "messages/leak-2/1.json")
+		if !ok {
+			t.Fatal("second message not handled")
+		}
+		if len(rec.Attributes) != 1 || rec.ID != "m-clean" || string(rec.Data) != `{}` {
+			t.Errorf("second message saw %+v; want only its own id, data and key attribute", rec)
+		}
+	})
+	t.Run("RedeliveryOnError", func(t *testing.T) {
+		var errs int
+		for attempt := 1; attempt <= 5; attempt++ {
+			err := deliver(Message{ID: "m-retry", Data: []byte("retry me"), Attributes: map[string]string{"key": "retry", "fail": "2"}, Attempt: attempt})
+			if err == nil {
+				break
+			}
+			errs++
+		}
+		if errs != 2 {
+			t.Errorf("a message failing twice was reported failed %d times; want 2 then acknowledged", errs)
+		}
+		if _, ok := readRecord[capp.MessageRecord](ctx, t, s.records, "messages/retry/3.json"); !ok {
+			t.Error("third delivery not recorded")
+		}
+		if _, ok := readRecord[capp.MessageRecord](ctx, t, s.records, "messages/retry/4.json"); ok {
+			t.Error("message delivered again after it was acknowledged")
+		}
+	})
+	t.Run("ErrorCodeNotAcknowledged", func(t *testing.T) {
+		for _, c := range []sdk.Code{sdk.CodeInvalidInput, sdk.CodeUnavailable, sdk.CodeInternal} {
+			key := "code-" + c.String()
+			if err := deliver(Message{ID: "m-" + key, Data: []byte("x"), Attributes: map[string]string{"key": key, "code": c.String()}, Attempt: 1}); err == nil {
+				t.Errorf("handler failing with %s: acknowledged; want a failed delivery", c)
+			}
+		}
+	})
+	t.Run("PanicRecovered", func(t *testing.T) {
+		if err := deliver(Message{ID: "m-panic", Data: []byte("p"), Attributes: map[string]string{"key": "panic", "panic": "1"}, Attempt: 1}); err == nil {
+			t.Error("a panicking handler was acknowledged; want a failed delivery")
+		}
+		if err := deliver(Message{ID: "m-panic", Data: []byte("p"), Attributes: map[string]string{"key": "panic", "panic": "1"}, Attempt: 2}); err != nil {
+			t.Errorf("delivery after a panic: %v; want success from the same, still running, provider", err)
+		}
+	})
+}
+
+func (s *suite) testBlob(t *testing.T) {
+	ctx := ctxFor(t)
+	cases := []BlobEvent{
+		{ID: "b1", Key: "docs/report 2026.pdf", Size: 12345, ContentType: "application/pdf", Time: time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC)},
+		{ID: "b2", Key: "a+b/ü ñ.txt", Size: 7, ContentType: "text/plain"},
+		{ID: "b3", Key: "gone.bin", Deleted: true},
+	}
+	for _, c := range cases {
+		if err := s.target.DeliverBlob(ctx, capp.BlobFunction, c); err != nil {
+			t.Fatalf("deliver blob event %s: %v", c.Key, err)
+		}
+		rec, ok := readRecord[capp.BlobRecord](ctx, t, s.records, "blobs/"+c.Key+".json")
+		if !ok {
+			t.Fatalf("blob event for %q not handled (or its key was mangled)", c.Key)
+		}
+		want := sdk.BlobCreated
+		if c.Deleted {
+			want = sdk.BlobDeleted
+		}
+		if rec.Kind != want || rec.Key != c.Key || rec.Bucket != capp.UploadsBucket || rec.InvocationID == "" {
+			t.Errorf("blob event %q: handler saw %+v; want kind %s, bucket %q", c.Key, rec, want, capp.UploadsBucket)
+		}
+		if !c.Deleted && (rec.Size != c.Size || rec.ContentType != c.ContentType) {
+			t.Errorf("blob event %q: size %d type %q; want %d %q", c.Key, rec.Size, rec.ContentType, c.Size, c.ContentType)
+		}
+	}
+}
+
+func (s *suite) testSchedule(t *testing.T) {
+	ctx := ctxFor(t)
+	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	if err := s.target.FireSchedule(ctx, capp.ScheduleFunction, ScheduleEvent{ID: "tick-1", Time: at}); err != nil {
+		t.Fatalf("fire schedule: %v", err)
+	}
+	var found *capp.ScheduleRecord
+	iter := s.records.List(&blob.ListOptions{Prefix: "schedules/"})
+	for {
+		obj, err := iter.Next(ctx)
+		if err != nil {
+			break
+		}
+		rec, ok := readRecord[capp.ScheduleRecord](ctx, t, s.records, obj.Key)
+		if ok && rec.Time.Equal(at) {
+			found = &rec
+		}
+	}
+	if found == nil {
+		t.Fatalf("schedule tick at %v not handled", at)
+	}
+	if found.Schedule != capp.ScheduleExpr || found.InvocationID == "" || found.ID == "" {
+		t.Errorf("schedule record %+v; want schedule %q, an event ID and an invocation ID", *found, capp.ScheduleExpr)
+	}
+}
