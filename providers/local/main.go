@@ -1,0 +1,115 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/faaskit/faas/providers/local/devbind"
+	"github.com/faaskit/faas/sdk"
+)
+
+// Environment read by Main, set by `faas dev`.
+const (
+	EnvAddr     = "FAAS_DEV_ADDR"      // listen address, default 127.0.0.1:8080
+	EnvListenFD = "FAAS_DEV_LISTEN_FD" // an inherited listening socket, instead of EnvAddr
+	EnvData     = "FAAS_DEV_DATA"      // data directory, default .faas/dev
+)
+
+// Main runs the app built by newApp under the local runtime and exits. It is
+// the entry point faas dev compiles into the app binary.
+func Main(newApp func() *sdk.App) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := Run(ctx, newApp, os.LookupEnv)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faas dev:", err)
+		os.Exit(1)
+	}
+}
+
+// Run is Main without the process handling: it serves until ctx is done.
+func Run(ctx context.Context, newApp func() *sdk.App, lookup func(string) (string, bool)) error {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ln, err := listen(lookup)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	baseURL := "http://" + ln.Addr().String()
+	dataDir := ".faas/dev"
+	if v, ok := lookup(EnvData); ok && v != "" {
+		dataDir = v
+	}
+	// The app's auth middleware reads its issuer from the environment when
+	// it is built: point it at the dev issuer unless the user chose another.
+	for k, v := range map[string]string{"FAAS_AUTH_ISSUER": baseURL + IssuerPath, "FAAS_AUTH_AUDIENCE": DevAudience, "FAAS_AUTH_CLIENT_ID": DevAudience} {
+		if _, ok := lookup(k); !ok {
+			os.Setenv(k, v)
+		}
+	}
+	app := newApp()
+	if err := app.Err(); err != nil {
+		return err
+	}
+	d := NewInProcess(app, logger)
+	srv, err := NewServer(ctx, app.Manifest(), d, &ServerOptions{DataDir: dataDir, BaseURL: baseURL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	app.Bind(devbind.New(dataDir, srv), lookup)
+	defer srv.Close()
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 2)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { errc <- srv.Run(runCtx) }()
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(os.Stderr, "faas dev: app %q serving %s (data in %s)\n", app.Name(), baseURL, dataDir)
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutdownCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	hs.Shutdown(shutdownCtx)
+	cancel()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func listen(lookup func(string) (string, bool)) (net.Listener, error) {
+	if v, ok := lookup(EnvListenFD); ok && v != "" {
+		fd, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q: want a file descriptor number", EnvListenFD, v)
+		}
+		f := os.NewFile(uintptr(fd), "faas-dev-listener")
+		ln, err := net.FileListener(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("inherited listener fd %d: %w", fd, err)
+		}
+		return ln, nil
+	}
+	addr := "127.0.0.1:8080"
+	if v, ok := lookup(EnvAddr); ok && v != "" {
+		addr = v
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (choose another with --port)", addr, err)
+	}
+	return ln, nil
+}
