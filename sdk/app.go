@@ -195,6 +195,14 @@ func (a *App) Topic(name string, opts *ResourceOptions) *Topic {
 	return &Topic{a.addResource(name, KindTopic, "", url)}
 }
 
+// AddError records a problem the app found while building itself, such as
+// missing configuration, so that Err reports it at start with the others.
+func (a *App) AddError(err error) {
+	if err != nil {
+		a.errs = append(a.errs, err)
+	}
+}
+
 // Err reports every registration mistake at once (duplicate names, triggers
 // on undeclared resources, bad schedules, ...), or nil. Providers call it
 // before serving and refuse to start on error.

@@ -220,3 +220,11 @@ func (s *Server) runSchedules(ctx context.Context) {
 		}
 	}
 }
+
+// Pending reports how many deliveries are queued or in flight.
+func (s *Server) Pending(ctx context.Context) (int, error) { return s.broker.Pending(ctx) }
+
+// DeadLetters lists the deliveries that were given up on.
+func (s *Server) DeadLetters(ctx context.Context) ([]broker.DeadLetter, error) {
+	return s.broker.DeadLetters(ctx)
+}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -189,5 +188,3 @@ func newTestVerifier(t *testing.T, ti *testIssuer, cfg Config) *Verifier {
 }
 
 func unix(d time.Duration) int64 { return time.Now().Add(d).Unix() }
-
-func itoa(n int) string { return strconv.Itoa(n) }

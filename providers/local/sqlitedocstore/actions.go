@@ -1,0 +1,392 @@
+package sqlitedocstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"gocloud.dev/docstore/driver"
+	"gocloud.dev/gcerrors"
+)
+
+// RunActions implements driver.Collection.RunActions.
+//
+// BeforeDo is called once, before any action runs. Gets run outside
+// transactions. Each write action runs and commits in its own transaction,
+// except that the actions of an atomic-writes group all run in a single
+// transaction: they all succeed or all fail together. A nil error for a
+// write means it has been committed to disk.
+func (c *collection) RunActions(ctx context.Context, actions []*driver.Action, opts *driver.RunActionsOptions) driver.ActionListError {
+	n := 0
+	for _, a := range actions {
+		n = max(n, a.Index+1)
+	}
+	errs := make([]error, n)
+	if opts.BeforeDo != nil {
+		if err := opts.BeforeDo(c.asFunc()); err != nil {
+			for _, a := range actions {
+				errs[a.Index] = err
+			}
+			return driver.NewActionListError(errs)
+		}
+	}
+
+	beforeGets, gets, writes, writesTx, afterGets := driver.GroupActions(actions)
+	// GroupActions puts Creates without a key among the plain writes even
+	// when they belong to an atomic group; move them to the group.
+	writes = slices.DeleteFunc(writes, func(a *driver.Action) bool {
+		if a.InAtomicWrite {
+			writesTx = append(writesTx, a)
+			return true
+		}
+		return false
+	})
+	slices.SortFunc(writesTx, func(a, b *driver.Action) int { return a.Index - b.Index })
+
+	runGets := func(as []*driver.Action) {
+		for _, a := range as {
+			errs[a.Index] = c.runGet(ctx, a)
+		}
+	}
+	runGets(beforeGets)
+	runGets(gets)
+	for _, a := range writes {
+		errs[a.Index] = c.runWrites(ctx, []*driver.Action{a})
+	}
+	if len(writesTx) > 0 {
+		if err := c.runWrites(ctx, writesTx); err != nil {
+			for _, a := range writesTx {
+				errs[a.Index] = err
+			}
+		}
+	}
+	runGets(afterGets)
+	return driver.NewActionListError(errs)
+}
+
+// queryer is satisfied by *sql.DB and *sql.Tx.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// load reads the document stored under the encoded key k.
+func (c *collection) load(ctx context.Context, q queryer, k string) (doc storedDoc, found bool, err error) {
+	var b []byte
+	err = q.QueryRowContext(ctx, `SELECT doc FROM `+c.table+` WHERE key = ?`, k).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, wrapError(err, "read %s from %q", k, c.name)
+	}
+	v, err := unmarshalWire(b)
+	if err != nil {
+		return nil, false, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false, newError(gcerrors.Internal, "stored document %s in %q is a %T, not a map", k, c.name, v)
+	}
+	return m, true, nil
+}
+
+func (c *collection) runGet(ctx context.Context, a *driver.Action) error {
+	if err := ctx.Err(); err != nil {
+		return wrapError(err, "get")
+	}
+	k, err := encodeKey(a.Key)
+	if err != nil {
+		return err
+	}
+	doc, found, err := c.load(ctx, c.db.db, k)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return newError(gcerrors.NotFound, "document with key %v does not exist in %q", a.Key, c.name)
+	}
+	return decodeDoc(doc, a.Doc, a.FieldPaths)
+}
+
+// runWrites runs the write actions in one transaction. On failure nothing is
+// written and the callers' documents are restored to their previous state.
+func (c *collection) runWrites(ctx context.Context, actions []*driver.Action) error {
+	var undos []func()
+	err := c.db.write(ctx, func(tx *sql.Tx) error {
+		for _, a := range actions {
+			if err := ctx.Err(); err != nil {
+				return wrapError(err, "write")
+			}
+			undo, err := c.applyWrite(ctx, tx, a)
+			if undo != nil {
+				undos = append(undos, undo)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for i := len(undos) - 1; i >= 0; i-- {
+			undos[i]()
+		}
+	}
+	return err
+}
+
+// applyWrite performs one write action inside tx. It returns a function that
+// undoes its changes to the caller's document (a generated key, a new
+// revision), to be called if the transaction does not commit.
+func (c *collection) applyWrite(ctx context.Context, tx *sql.Tx, a *driver.Action) (undo func(), err error) {
+	key := a.Key
+	generated := false
+	if a.Kind == driver.Create && key == nil {
+		// Key reports a missing key as an error when keyFunc is used, so
+		// keyField is set here.
+		key, generated = driver.UniqueString(), true
+	}
+	k, err := encodeKey(key)
+	if err != nil {
+		return nil, err
+	}
+	cur, exists, err := c.load(ctx, tx, k)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a.Kind == driver.Create && exists:
+		return nil, newError(gcerrors.AlreadyExists, "document with key %v already exists in %q", key, c.name)
+	case (a.Kind == driver.Replace || a.Kind == driver.Update) && !exists:
+		return nil, newError(gcerrors.NotFound, "document with key %v does not exist in %q", key, c.name)
+	}
+	if exists {
+		if err := c.checkRevision(a.Doc, cur); err != nil {
+			return nil, err
+		}
+	}
+
+	var (
+		doc    storedDoc
+		setRev bool
+	)
+	switch a.Kind {
+	case driver.Delete:
+		if !exists {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+c.table+` WHERE key = ?`, k); err != nil {
+			return nil, wrapError(err, "delete %s from %q", k, c.name)
+		}
+		return nil, nil
+	case driver.Create, driver.Replace, driver.Put:
+		if doc, err = encodeDoc(a.Doc); err != nil {
+			return nil, err
+		}
+		if generated {
+			doc[c.keyField] = key
+		}
+		setRev = a.Doc.HasField(c.revField)
+	case driver.Update:
+		if err := c.checkMods(a.Mods); err != nil {
+			return nil, err
+		}
+		doc = cur
+		if err := applyMods(doc, a.Mods); err != nil {
+			return nil, err
+		}
+		// Bump the stored revision even if the caller's document has no
+		// revision field, so that others holding the old revision notice.
+		_, hadRev := cur[c.revField]
+		setRev = hadRev || a.Doc.HasField(c.revField)
+	default:
+		return nil, newError(gcerrors.Internal, "unexpected action kind %v", a.Kind)
+	}
+
+	var rev int64
+	if setRev {
+		if rev, err = c.nextRevision(ctx, tx); err != nil {
+			return nil, err
+		}
+		doc[c.revField] = rev
+	}
+	b, err := marshalWire(doc)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+c.table+` (key, doc) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET doc = excluded.doc`, k, string(b)); err != nil {
+		return nil, wrapError(err, "write %s to %q", k, c.name)
+	}
+
+	// Report the generated key and the new revision in the caller's document.
+	setKey := generated
+	setDocRev := setRev && a.Doc.HasField(c.revField)
+	if !setKey && !setDocRev {
+		return nil, nil
+	}
+	undo = snapshotFields(a.Doc, c.keyField, c.revField)
+	if setKey {
+		if err := setField(a.Doc, c.keyField, key); err != nil {
+			return undo, err
+		}
+	}
+	if setDocRev {
+		if err := setField(a.Doc, c.revField, rev); err != nil {
+			return undo, err
+		}
+	}
+	return undo, nil
+}
+
+// checkRevision checks that the revision in arg, if any, matches that of the
+// stored document cur, if any.
+func (c *collection) checkRevision(arg driver.Document, cur storedDoc) error {
+	curRev, ok := cur[c.revField]
+	if !ok {
+		return nil // the stored document has no revision
+	}
+	r, err := arg.GetField(c.revField)
+	if err != nil || r == nil {
+		return nil // the caller does not ask for a revision check
+	}
+	want, ok := r.(int64)
+	if !ok {
+		return newError(gcerrors.InvalidArgument, "revision field %s is a %T, not an int64", c.revField, r)
+	}
+	if have, ok := curRev.(int64); !ok || have != want {
+		return newError(gcerrors.FailedPrecondition, "mismatched revisions: want %d, current %v", want, curRev)
+	}
+	return nil
+}
+
+// checkMods rejects mods that would change the document key.
+func (c *collection) checkMods(mods []driver.Mod) error {
+	if c.keyField == "" {
+		return nil
+	}
+	for _, m := range mods {
+		if m.FieldPath[0] == c.keyField {
+			return newError(gcerrors.InvalidArgument, "cannot update key field %q", c.keyField)
+		}
+	}
+	return nil
+}
+
+// nextRevision allocates a revision from the collection's counter.
+func (c *collection) nextRevision(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var rev int64
+	err := tx.QueryRowContext(ctx, `UPDATE `+metaTable+` SET revision = revision + 1 WHERE name = ? RETURNING revision`, c.name).Scan(&rev)
+	if err != nil {
+		return 0, wrapError(err, "allocate revision for %q", c.name)
+	}
+	return rev, nil
+}
+
+// applyMods applies Update mods to doc. On error doc may be partly modified.
+func applyMods(doc storedDoc, mods []driver.Mod) error {
+	for _, mod := range mods {
+		switch v := mod.Value.(type) {
+		case nil:
+			if err := deleteAtFieldPath(doc, mod.FieldPath); err != nil {
+				return err
+			}
+		case driver.IncOp:
+			amount, err := encodeValue(v.Amount)
+			if err != nil {
+				return err
+			}
+			cur, _ := getAtFieldPath(doc, mod.FieldPath)
+			sum, err := add(cur, amount)
+			if err != nil {
+				return err
+			}
+			if err := setAtFieldPath(doc, mod.FieldPath, sum); err != nil {
+				return err
+			}
+		default:
+			ev, err := encodeValue(v)
+			if err != nil {
+				return err
+			}
+			if err := setAtFieldPath(doc, mod.FieldPath, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// add adds two encoded numbers (int64 or float64). A missing x counts as 0;
+// an int64 plus a float64 is a float64.
+func add(x, y any) (any, error) {
+	if x == nil {
+		return y, nil
+	}
+	switch x := x.(type) {
+	case int64:
+		switch y := y.(type) {
+		case int64:
+			return x + y, nil
+		case float64:
+			return float64(x) + y, nil
+		}
+	case float64:
+		switch y := y.(type) {
+		case int64:
+			return x + float64(y), nil
+		case float64:
+			return x + y, nil
+		}
+	default:
+		return nil, newError(gcerrors.InvalidArgument, "cannot increment value %v of type %T", x, x)
+	}
+	return nil, newError(gcerrors.InvalidArgument, "invalid increment amount %v of type %T", y, y)
+}
+
+// snapshotFields records the current state of the named fields of doc (of
+// the whole struct, for a struct document) and returns a function restoring
+// it.
+func snapshotFields(doc driver.Document, fields ...string) func() {
+	if m, ok := doc.Origin.(map[string]any); ok {
+		type saved struct {
+			v       any
+			present bool
+		}
+		s := make(map[string]saved, len(fields))
+		for _, f := range fields {
+			v, ok := m[f]
+			s[f] = saved{v, ok}
+		}
+		return func() {
+			for f, sv := range s {
+				if sv.present {
+					m[f] = sv.v
+				} else {
+					delete(m, f)
+				}
+			}
+		}
+	}
+	rv := reflect.ValueOf(doc.Origin).Elem()
+	old := reflect.New(rv.Type()).Elem()
+	old.Set(rv)
+	return func() { rv.Set(old) }
+}
+
+// setField is doc.SetField, turning the panic caused by a value of the wrong
+// type into an error.
+func setField(doc driver.Document, field string, value any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = newError(gcerrors.InvalidArgument, "cannot set field %q to %v of type %T: %v", field, value, value, r)
+		}
+	}()
+	if err := doc.SetField(field, value); err != nil {
+		return fmt.Errorf("sqlitedocstore: set field %q: %w", field, err)
+	}
+	return nil
+}
