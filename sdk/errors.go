@@ -61,22 +61,18 @@ type Error struct {
 	Err     error // the cause, if any
 }
 
-// Error implements error.
+// Error implements error. Message is the whole text when set (Errorf puts
+// the cause's text in it); otherwise the cause's text, the field or the code.
 func (e *Error) Error() string {
-	msg := e.Message
-	if e.Field != "" && msg == "" {
-		msg = "invalid " + e.Field
+	switch {
+	case e.Message != "":
+		return e.Message
+	case e.Err != nil:
+		return e.Err.Error()
+	case e.Field != "":
+		return "invalid " + e.Field
 	}
-	if e.Err != nil {
-		if msg == "" {
-			return e.Err.Error()
-		}
-		return msg + ": " + e.Err.Error()
-	}
-	if msg == "" {
-		return e.Code.String()
-	}
-	return msg
+	return e.Code.String()
 }
 
 // Unwrap returns the cause.

@@ -199,4 +199,3 @@ type CollectionOptions struct {
 	// KeyField is the document field holding the primary key. Default "id".
 	KeyField string
 }
-

@@ -90,7 +90,7 @@ func getOwned(ctx context.Context, coll *docstore.Collection, user, id string) (
 	if t.Owner != user || t.Deleted {
 		return nil, sdk.Errorf(sdk.CodeNotFound, "to-do %q not found", id)
 	}
-	t.Revision = revisionString(t.DocstoreRevision)
+	t.normalize()
 	return t, nil
 }
 
@@ -119,7 +119,7 @@ func listOwned(ctx context.Context, coll *docstore.Collection, user string) ([]*
 		if t.Deleted {
 			continue
 		}
-		t.Revision = revisionString(t.DocstoreRevision)
+		t.normalize()
 		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -148,4 +148,12 @@ func (t *Todo) validate() error {
 		}
 	}
 	return nil
+}
+
+// normalize fills the API-only fields after a read.
+func (t *Todo) normalize() {
+	t.Revision = revisionString(t.DocstoreRevision)
+	if t.Attachments == nil {
+		t.Attachments = []Attachment{}
+	}
 }

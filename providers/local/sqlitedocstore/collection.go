@@ -44,7 +44,9 @@ type collection struct {
 // keyed by the document field keyField. opts may be nil.
 //
 // A collection remembers the key field it was created with; opening it later
-// with another key field fails with gcerrors.FailedPrecondition.
+// with another key field fails with an error matching
+// gcerrors.ErrFailedPrecondition. Collection names, like SQLite table names,
+// are case-insensitive (for ASCII letters).
 func OpenCollection(ctx context.Context, path, name, keyField string, opts *Options) (*docstore.Collection, error) {
 	if keyField == "" {
 		return nil, newError(gcerrors.InvalidArgument, "open collection %q: empty key field", name)

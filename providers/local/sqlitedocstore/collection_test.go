@@ -299,6 +299,22 @@ func TestOpenCollectionErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 		}
 	}
+	// Table names are case-insensitive, and so are collection names.
+	lower := openTest(t, filepath.Join(dir, "db"), "todos", nil)
+	defer lower.Close()
+	if _, err := OpenCollection(ctx, filepath.Join(dir, "db"), "TODOS", "name", nil); !errors.Is(err, gcerrors.ErrFailedPrecondition) {
+		t.Errorf("reopening with another key field under another case: got %v, want FailedPrecondition", err)
+	}
+	upper := openTest(t, filepath.Join(dir, "db"), "TODOS", nil)
+	defer upper.Close()
+	doc := map[string]any{"id": "x", "DocstoreRevision": nil}
+	if err := lower.Put(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := upper.Get(ctx, map[string]any{"id": "x"}); err != nil {
+		t.Errorf("document written under \"todos\" not found under \"TODOS\": %v", err)
+	}
+
 	// Odd but valid names are quoted properly.
 	c := openTest(t, filepath.Join(dir, "sub", "dir", "db.sqlite"), `we"ird name; DROP TABLE x`, nil)
 	if err := c.Put(ctx, map[string]any{"id": 1}); err != nil {

@@ -135,7 +135,7 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 func (d *database) init(ctx context.Context) error {
 	err := d.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+metaTable+` (
-			name      TEXT PRIMARY KEY NOT NULL,
+			name      TEXT PRIMARY KEY NOT NULL COLLATE NOCASE, -- as table names are
 			key_field TEXT NOT NULL,
 			revision  INTEGER NOT NULL DEFAULT 0
 		)`); err != nil {

@@ -1,0 +1,67 @@
+// Package cmdutil holds what every faas command shares: injected I/O
+// streams, the Factory, and the typed errors that map to exit codes.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+)
+
+// IOStreams are the command's standard streams.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// System returns the process's streams.
+func System() *IOStreams { return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr} }
+
+// ColorEnabled reports whether ErrOut is a terminal and NO_COLOR is unset.
+func (s *IOStreams) ColorEnabled() bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := s.ErrOut.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// Factory gives commands their dependencies.
+type Factory struct {
+	IO      *IOStreams
+	Version string
+}
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the operation failed
+	ExitUsage = 2 // bad flags or arguments
+)
+
+// UsageError is a mistake in how the command was called.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef returns a *UsageError.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by a command to the process exit code.
+func ExitCode(err error) int {
+	var ue *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
+	}
+	return ExitError
+}

@@ -1,0 +1,113 @@
+package dev
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/internal/cli/cmdutil"
+)
+
+// supervisor builds the app binary and keeps one child process serving on
+// the inherited listener, replacing it after each successful build.
+type supervisor struct {
+	io      *cmdutil.IOStreams
+	pkg     *appbuild.Package
+	dataDir string
+	ln      *net.TCPListener
+	url     string
+
+	gen   int
+	child *exec.Cmd
+	done  chan struct{}
+}
+
+var localEntry = appbuild.Entry{Import: "github.com/faaskit/faas/providers/local", Func: "Main"}
+
+// rebuild compiles the app; only if that succeeds is the running child
+// replaced, so a broken edit never takes the app down.
+func (s *supervisor) rebuild(ctx context.Context) error {
+	s.gen++
+	bin := filepath.Join(s.dataDir, "bin", fmt.Sprintf("app-%d", s.gen))
+	if err := appbuild.Build(ctx, s.pkg, localEntry, bin, nil); err != nil {
+		return err
+	}
+	s.stop()
+	if err := s.start(ctx, bin); err != nil {
+		return err
+	}
+	if s.gen > 1 {
+		os.Remove(filepath.Join(s.dataDir, "bin", fmt.Sprintf("app-%d", s.gen-1)))
+	}
+	return nil
+}
+
+func (s *supervisor) start(ctx context.Context, bin string) error {
+	f, err := s.ln.File()
+	if err != nil {
+		return fmt.Errorf("sharing the listener: %w", err)
+	}
+	defer f.Close()
+	cmd := exec.Command(bin)
+	cmd.Dir = s.pkg.Dir
+	cmd.Stdout, cmd.Stderr = s.io.ErrOut, s.io.ErrOut
+	cmd.ExtraFiles = []*os.File{f} // fd 3
+	cmd.Env = append(os.Environ(), "FAAS_DEV_LISTEN_FD=3", "FAAS_DEV_DATA="+s.dataDir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the app: %w", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	s.child, s.done = cmd, done
+	return s.waitReady(ctx, done)
+}
+
+// waitReady polls the health endpoint until the child answers.
+func (s *supervisor) waitReady(ctx context.Context, exited chan struct{}) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("the app exited during start-up (see its output above)")
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		if resp, err := client.Get(s.url + "/_faas/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return fmt.Errorf("the app did not become ready within 60s")
+}
+
+// stop ends the child gracefully (SIGTERM, then SIGKILL after 10s).
+func (s *supervisor) stop() {
+	if s.child == nil {
+		return
+	}
+	select {
+	case <-s.done:
+	default:
+		s.child.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-s.child.Process.Pid, syscall.SIGKILL)
+			<-s.done
+		}
+	}
+	s.child = nil
+}

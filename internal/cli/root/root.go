@@ -1,0 +1,35 @@
+// Package root assembles the faas command tree.
+package root
+
+import (
+	"github.com/faaskit/faas/internal/cli/cmdutil"
+	"github.com/faaskit/faas/internal/cli/dev"
+	"github.com/faaskit/faas/internal/cli/invoke"
+	"github.com/faaskit/faas/internal/cli/version"
+	"github.com/spf13/cobra"
+)
+
+// NewCmdRoot returns the faas root command.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "faas <command>",
+		Short: "Write a serverless app once in Go; run it on AWS, GCP, Azure or locally",
+		Long: `faas runs one Go app — HTTP handlers, topic messages, blob events and
+schedules — on AWS Lambda, Google Cloud Run functions and Azure Functions,
+and locally with 'faas dev' without Docker or a cloud account.`,
+		Example: `  # run the to-do example locally
+  faas dev ./examples/todo
+
+  # send a message to its stats function
+  faas invoke stats --data '{"id":"e1","type":"todo.created","user":"alice","todo_id":"x"}'`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	cmd.AddCommand(dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f))
+	return cmd
+}
