@@ -125,6 +125,11 @@ func TestWalkthrough(t *testing.T) {
 	if st != 200 || !bytes.Equal(b, payload) || hd.Get("Content-Type") != "application/pdf" {
 		t.Errorf("download: %d %q %q", st, hd.Get("Content-Type"), b)
 	}
+	var atts struct{ Items []todo.Attachment }
+	alice.json("GET", "/api/todos/"+created.ID+"/attachments", nil, 200, &atts)
+	if len(atts.Items) != 1 || atts.Items[0].Name != "receipt.pdf" || atts.Items[0].Size != int64(len(payload)) || atts.Items[0].ContentType != "application/pdf" {
+		t.Errorf("attachments list %+v; want receipt.pdf with its size and type", atts.Items)
+	}
 	env.WaitIdle(10 * time.Second)
 	var got todo.Todo
 	alice.json("GET", "/api/todos/"+created.ID, nil, 200, &got)

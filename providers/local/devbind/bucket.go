@@ -2,6 +2,8 @@ package devbind
 
 import (
 	"context"
+	"errors"
+	"io"
 	"time"
 
 	"github.com/faaskit/faas/sdk"
@@ -39,7 +41,20 @@ func (n *notifyingBucket) Attributes(ctx context.Context, key string) (*driver.A
 }
 
 func (n *notifyingBucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (*driver.ListPage, error) {
-	objs, next, err := n.b.ListPage(ctx, opts.PageToken, opts.PageSize, &blob.ListOptions{Prefix: opts.Prefix, Delimiter: opts.Delimiter, BeforeList: opts.BeforeList})
+	// The driver contract uses PageSize 0 for "default" and a nil token for
+	// the first page; the portable ListPage wants explicit values.
+	size := opts.PageSize
+	if size <= 0 {
+		size = 1000
+	}
+	token := opts.PageToken
+	if len(token) == 0 {
+		token = blob.FirstPageToken
+	}
+	objs, next, err := n.b.ListPage(ctx, token, size, &blob.ListOptions{Prefix: opts.Prefix, Delimiter: opts.Delimiter, BeforeList: opts.BeforeList})
+	if errors.Is(err, io.EOF) {
+		return &driver.ListPage{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
