@@ -3,12 +3,18 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -223,5 +229,46 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := acceptsGzip(req); got != want {
 			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
 		}
+	}
+}
+
+// The committed dist/ was built from the sources as they are now: `npm run
+// build` writes the hash of its inputs to dist/.source-hash (see
+// vite.config.js); this recomputes it. (scripts/e2e.sh --check-dist goes
+// further and compares dist/ with a fresh build.)
+func TestDistBuiltFromCurrentSources(t *testing.T) {
+	if _, err := os.Stat("src"); err != nil {
+		t.Skip("front-end sources not present")
+	}
+	want, err := os.ReadFile("dist/.source-hash")
+	if err != nil {
+		t.Fatalf("dist/.source-hash: %v (run `npm run build` in examples/todo/web)", err)
+	}
+	var files []string
+	for _, src := range []string{"index.html", "vite.config.js", "package.json", "package-lock.json", "src", "public"} {
+		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, filepath.ToSlash(p))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		fmt.Fprintf(h, "%s\n%d\n", f, len(b))
+		h.Write(b)
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); strings.TrimSpace(string(want)) != got {
+		t.Errorf("dist/ is stale: the front-end sources changed since it was built (%s, sources %s).\n"+
+			"Run `npm ci && npm run build` in examples/todo/web and commit dist/.", strings.TrimSpace(string(want)), got)
 	}
 }

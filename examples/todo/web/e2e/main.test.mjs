@@ -104,7 +104,7 @@ step('edit title, notes and due; invalid edits show the error', async () => {
   await it.getByTestId('todo-edit').click()
   await it.getByTestId('edit-title').fill('')
   await it.getByTestId('edit-save').click()
-  const err = it.getByTestId('error')
+  const err = it.getByTestId('edit-form').getByTestId('error')
   await err.waitFor()
   assert.match(await err.innerText(), /title/i)
   await shot(alice, 'edit-error')
@@ -208,7 +208,7 @@ step('attachments: upload, list, download (same bytes), remove', async () => {
   await it.getByTestId('attachment-input').setInputFiles([
     { name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(10 * 1024 * 1024 + 1) },
   ])
-  await it.getByTestId('error').getByText(/10 MiB/).waitFor()
+  await it.getByTestId('attachments').getByTestId('error').getByText(/10 MiB/).waitFor()
   await collapse(alice, T.a3)
 
   const b = await expand(bob, T.b2)
@@ -369,6 +369,9 @@ step('phone width (375x740) is usable', async () => {
   await phone.getByTestId('add-button').click()
   await phone.getByTestId('add-form').getByTestId('error').waitFor()
   await shot(phone, 'phone-error', { fullPage: false })
+  await phone.emulateMedia({ colorScheme: 'dark' })
+  await phone.waitForTimeout(400) // let the colour transitions finish
+  await shot(phone, 'phone-dark', { fullPage: false })
 })
 
 step('no uncaught errors in any page; save the state for after-restart', async () => {

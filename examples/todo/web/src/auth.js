@@ -120,6 +120,8 @@ export async function completeSignIn() {
   const pending = raw ? JSON.parse(raw) : null
   // Remove code/state from the address bar (and history) right away.
   history.replaceState(null, '', pending?.return_to || '/')
+  // A stale callback URL (e.g. from history) while signed in: nothing to do.
+  if (!pending && getToken()) return false
   if (!pending || params.get('state') !== pending.state) {
     throw new AuthError('Sign-in response did not match a sign-in started here (state mismatch). Please sign in again.')
   }
