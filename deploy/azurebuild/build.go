@@ -1,0 +1,169 @@
+// Package azurebuild implements faas build --provider=azure: it compiles
+// an app with the azurefunc custom handler for linux/amd64 and packages it
+// as an Azure Functions app zip (host.json, one folder per function with
+// its function.json, and the handler binary with mode 0755), plus the
+// app's manifest.json.
+package azurebuild
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/faaskit/faas/deploy/azurebuild/printmanifest"
+	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/sdk"
+)
+
+// Entry is the provider entry point compiled into the handler.
+var Entry = appbuild.Entry{Import: "github.com/faaskit/faas/providers/azurefunc", Func: "Main"}
+
+// Options are the Azure build flags.
+type Options struct {
+	// Progress receives one line per step; nil discards.
+	Progress io.Writer
+	// ServiceBusConnection is the app-setting name the Service Bus
+	// triggers use. Default DefaultServiceBusConnection.
+	ServiceBusConnection string
+	// RoutePrefix is host.json extensions.http.routePrefix. Default ""
+	// (none), so that public paths are the app's own paths, as on every
+	// other provider; set "api" for the Functions default.
+	RoutePrefix string
+}
+
+// Result lists what Build wrote.
+type Result struct {
+	Files   []string // absolute paths
+	Summary []string // human-readable lines for the CLI
+}
+
+// Build compiles the app in appDir and writes outDir/app.zip and
+// outDir/manifest.json.
+func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	pkg, err := appbuild.Inspect(ctx, appDir)
+	if err != nil {
+		return nil, fmt.Errorf("azurebuild: %w", err)
+	}
+	tmp, err := os.MkdirTemp("", "faas-azurebuild-")
+	if err != nil {
+		return nil, fmt.Errorf("azurebuild: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Fprintf(progress, "reading the manifest of %s\n", pkg.ImportPath)
+	m, err := readManifest(ctx, pkg, tmp)
+	if err != nil {
+		return nil, err
+	}
+	layout, err := NewLayout(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "compiling the custom handler (linux/amd64, CGO_ENABLED=0)\n")
+	handler := filepath.Join(tmp, HandlerName)
+	err = appbuild.Build(ctx, pkg, Entry, handler, &appbuild.Options{
+		Env:     []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"},
+		LDFlags: "-s -w",
+		Trim:    true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("azurebuild: %w", err)
+	}
+	if err := CheckNoForeignCloud(handler); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("azurebuild: %w", err)
+	}
+	files, err := layout.Files()
+	if err != nil {
+		return nil, err
+	}
+	zipPath, err := filepath.Abs(filepath.Join(outDir, "app.zip"))
+	if err != nil {
+		return nil, fmt.Errorf("azurebuild: %w", err)
+	}
+	fmt.Fprintf(progress, "writing %s\n", zipPath)
+	size, err := writeZip(zipPath, files, handler)
+	if err != nil {
+		return nil, err
+	}
+	manPath := filepath.Join(filepath.Dir(zipPath), "manifest.json")
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("azurebuild: manifest: %w", err)
+	}
+	if err := os.WriteFile(manPath, append(mb, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("azurebuild: %w", err)
+	}
+	res := &Result{Files: []string{zipPath, manPath}}
+	res.Summary = append(res.Summary, fmt.Sprintf("%s: %.1f MiB, custom handler %q (linux/amd64), %d functions", zipPath, float64(size)/(1<<20), HandlerName, len(layout.Order)))
+	for _, name := range layout.Order {
+		res.Summary = append(res.Summary, "  "+describe(name, layout.Host.Extensions.HTTP.RoutePrefix, layout.Functions[name]))
+	}
+	return res, nil
+}
+
+// describe is one Summary line for a function.
+func describe(name, prefix string, fj FunctionJSON) string {
+	b := fj.Bindings[0]
+	switch b.Type {
+	case "httpTrigger":
+		return fmt.Sprintf("%s: HTTP %s (forwarded)", name, path.Join("/", prefix, b.Route))
+	case "serviceBusTrigger":
+		return fmt.Sprintf("%s: Service Bus topic %q, subscription %q", name, b.TopicName, b.SubscriptionName)
+	case "eventGridTrigger":
+		return fmt.Sprintf("%s: Event Grid Microsoft.Storage.BlobCreated/BlobDeleted", name)
+	case "timerTrigger":
+		return fmt.Sprintf("%s: timer %q (NCRONTAB, UTC)", name, b.Schedule)
+	}
+	return name + ": " + b.Type
+}
+
+// readManifest compiles and runs a native helper that prints the app's
+// manifest, and fails with the app's registration errors, if any.
+func readManifest(ctx context.Context, pkg *appbuild.Package, tmp string) (*sdk.Manifest, error) {
+	bin := filepath.Join(tmp, "printmanifest")
+	entry := appbuild.Entry{Import: "github.com/faaskit/faas/deploy/azurebuild/printmanifest", Func: "Main"}
+	native := []string{"CGO_ENABLED=0", "GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH} // it runs here
+	if err := appbuild.Build(ctx, pkg, entry, bin, &appbuild.Options{Env: native}); err != nil {
+		return nil, fmt.Errorf("azurebuild: %w", err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("azurebuild: reading the manifest: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var out printmanifest.Output
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		return nil, fmt.Errorf("azurebuild: reading the manifest: %w", err)
+	}
+	if out.Err != "" {
+		return nil, fmt.Errorf("azurebuild: %s", out.Err)
+	}
+	if out.Manifest == nil {
+		return nil, errors.New("azurebuild: the app printed no manifest")
+	}
+	return out.Manifest, nil
+}
+
+func joinErrs(errs []error) error {
+	return fmt.Errorf("azurebuild: the app cannot be deployed to Azure Functions:\n%w", errors.Join(errs...))
+}

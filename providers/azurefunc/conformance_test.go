@@ -1,0 +1,132 @@
+package azurefunc_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/faaskit/faas/deploy/azurebuild"
+	"github.com/faaskit/faas/providers/azurefunc/funchost"
+	"github.com/faaskit/faas/sdk"
+	"github.com/faaskit/faas/sdk/providertest"
+	"github.com/faaskit/faas/sdk/providertest/capp"
+)
+
+// TestConformance builds the conformance app exactly as faas build
+// --provider=azure does, runs the zip under the local Functions host and
+// passes the shared provider suite through it.
+func TestConformance(t *testing.T) {
+	zip := buildCapp(t)
+	providertest.Run(t, &harness{zip: zip})
+}
+
+// cappZip is the conformance app built by TestMain exactly as faas build
+// --provider=azure builds it, shared by the tests that run it.
+var cappZip string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "azurefunc-test-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if _, err := azurebuild.Build(ctx, "../../sdk/providertest/capp", dir, nil); err != nil {
+			fmt.Fprintln(os.Stderr, "azurebuild:", err)
+			return 1
+		}
+		cappZip = filepath.Join(dir, "app.zip")
+		return m.Run()
+	}())
+}
+
+func buildCapp(*testing.T) string { return cappZip }
+
+type harness struct{ zip string }
+
+func (h *harness) Start(t *testing.T, env map[string]string) providertest.Target {
+	t.Helper()
+	logs := &syncBuffer{}
+	host, err := funchost.Start(t.Context(), h.zip, &funchost.Options{Env: env, Output: logs})
+	if err != nil {
+		t.Fatalf("funchost: %v\n%s", err, logs.String())
+	}
+	srv := httptest.NewServer(host)
+	tr := &http.Transport{}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+		if err := host.Close(); err != nil {
+			t.Errorf("funchost close: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("handler output (tail):\n%s", logs.tail(16<<10))
+		}
+	})
+	return &target{host: host, base: srv.URL, tr: tr}
+}
+
+type target struct {
+	host *funchost.Host
+	base string
+	tr   *http.Transport
+}
+
+func (tg *target) Do(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	u := *req.URL
+	u.Scheme, u.Host = "http", tg.base[len("http://"):]
+	r.URL, r.Host, r.RequestURI = &u, "", ""
+	return tg.tr.RoundTrip(r)
+}
+
+func (tg *target) DeliverMessage(ctx context.Context, function string, m providertest.Message) error {
+	return tg.host.DeliverMessage(ctx, function, &sdk.Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, Attempt: m.Attempt, PublishTime: m.Published})
+}
+
+func (tg *target) DeliverBlob(ctx context.Context, function string, e providertest.BlobEvent) error {
+	kind := sdk.BlobCreated
+	if e.Deleted {
+		kind = sdk.BlobDeleted
+	}
+	return tg.host.DeliverBlob(ctx, function, &sdk.BlobEvent{Kind: kind, Bucket: capp.UploadsBucket, Key: e.Key, Size: e.Size, ContentType: e.ContentType, Time: e.Time})
+}
+
+func (tg *target) FireSchedule(ctx context.Context, function string, e providertest.ScheduleEvent) error {
+	return tg.host.FireSchedule(ctx, function, &sdk.ScheduleEvent{ID: e.ID, Time: e.Time})
+}
+
+// syncBuffer collects the handler's output for failure reports.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) tail(n int) string {
+	str := s.String()
+	if len(str) > n {
+		return str[len(str)-n:]
+	}
+	return str
+}

@@ -1,0 +1,215 @@
+package funchost_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faaskit/faas/deploy/azurebuild"
+	"github.com/faaskit/faas/providers/azurefunc/funchost"
+	"github.com/faaskit/faas/providers/local"
+	"github.com/faaskit/faas/sdk"
+	"github.com/faaskit/faas/sdk/providertest/capp"
+)
+
+var _ local.Dispatcher = (*funchost.Host)(nil)
+
+// appZip is capp built by TestMain with azurebuild, shared by the tests.
+var appZip string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "funchost-test-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if _, err := azurebuild.Build(ctx, "../../../sdk/providertest/capp", dir, nil); err != nil {
+			fmt.Fprintln(os.Stderr, "building capp:", err)
+			return 1
+		}
+		appZip = filepath.Join(dir, "app.zip")
+		return m.Run()
+	}())
+}
+
+func build(*testing.T) string { return appZip }
+
+// env binds capp's resources to a fresh directory and returns the records dir.
+func env(t *testing.T) (map[string]string, string) {
+	dir := t.TempDir()
+	rec, up := filepath.Join(dir, "records"), filepath.Join(dir, "uploads")
+	os.MkdirAll(rec, 0o755)
+	os.MkdirAll(up, 0o755)
+	return map[string]string{
+		sdk.EnvVar(sdk.KindBucket, capp.RecordsBucket): (&url.URL{Scheme: "file", Path: rec}).String(),
+		sdk.EnvVar(sdk.KindBucket, capp.UploadsBucket): (&url.URL{Scheme: "file", Path: up}).String(),
+		sdk.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
+	}, rec
+}
+
+func start(t *testing.T, zipPath string, e map[string]string, opts *funchost.Options) *funchost.Host {
+	t.Helper()
+	if opts == nil {
+		opts = &funchost.Options{}
+	}
+	opts.Env = e
+	var out bytes.Buffer
+	if opts.Output == nil {
+		opts.Output = &out
+	}
+	h, err := funchost.Start(t.Context(), zipPath, opts)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	t.Cleanup(func() {
+		if err := h.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+func TestSendRetriesUntilSuccess(t *testing.T) {
+	zipPath := build(t)
+	e, records := env(t)
+	h := start(t, zipPath, e, &funchost.Options{MaxDeliveryCount: 3})
+	ctx := t.Context()
+
+	// Fails on the first delivery, succeeds on the second.
+	n, err := h.Send(ctx, capp.MessageFunction, &sdk.Message{ID: "once", Data: []byte("x"), Attributes: map[string]string{"key": "once", "fail": "1"}})
+	if err != nil || n != 2 {
+		t.Fatalf("Send = %d, %v; want 2 deliveries and success", n, err)
+	}
+	for i, want := range []int{1, 2} {
+		b, err := os.ReadFile(filepath.Join(records, "messages", "once", []string{"1.json", "2.json"}[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec capp.MessageRecord
+		json.Unmarshal(b, &rec)
+		if rec.Attempt != want {
+			t.Errorf("delivery %d reported DeliveryCount %d; want %d", i+1, rec.Attempt, want)
+		}
+	}
+
+	// Always fails: dead-lettered after MaxDeliveryCount.
+	n, err = h.Send(ctx, capp.MessageFunction, &sdk.Message{ID: "never", Data: []byte("x"), Attributes: map[string]string{"key": "never", "fail": "9"}})
+	if !errors.Is(err, funchost.ErrDeadLettered) || n != 3 {
+		t.Errorf("Send = %d, %v; want 3 deliveries then dead-lettered", n, err)
+	}
+	var ie *funchost.InvocationError
+	if !errors.As(h.DeliverMessage(ctx, capp.MessageFunction, &sdk.Message{Data: []byte("x"), Attributes: map[string]string{"key": "never", "fail": "99"}}), &ie) || ie.Status != http.StatusServiceUnavailable {
+		t.Errorf("failed delivery: %v; want an InvocationError with status 503", ie)
+	}
+	if err := h.DeliverBlob(ctx, capp.MessageFunction, &sdk.BlobEvent{Key: "k"}); err == nil || !strings.Contains(err.Error(), "not a eventGridTrigger") {
+		t.Errorf("blob event to a message function: %v", err)
+	}
+}
+
+// rezip rewrites app.zip with host.json changed by edit.
+func rezip(t *testing.T, src string, edit func(map[string]any)) string {
+	t.Helper()
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	dst := filepath.Join(t.TempDir(), "app.zip")
+	f, _ := os.Create(dst)
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	for _, e := range zr.File {
+		rc, _ := e.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if e.Name == "host.json" {
+			var hj map[string]any
+			json.Unmarshal(b, &hj)
+			edit(hj)
+			b, _ = json.Marshal(hj)
+		}
+		hdr := e.FileHeader
+		w, _ := zw.CreateHeader(&hdr)
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestJSONModeHTTPAndRoutePrefix(t *testing.T) {
+	zipPath := rezip(t, build(t), func(hj map[string]any) {
+		hj["customHandler"].(map[string]any)["enableForwardingHttpRequest"] = false
+		hj["extensions"] = map[string]any{"http": map[string]any{"routePrefix": "api"}}
+	})
+	e, _ := env(t)
+	srv := httptest.NewServer(start(t, zipPath, e, nil))
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/api/echo/x?a=1&a=2", "text/plain", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var echo capp.Echo
+	if err := json.Unmarshal(body, &echo); err != nil {
+		t.Fatalf("status %d body %q: %v", resp.StatusCode, body, err)
+	}
+	if resp.StatusCode != 200 || echo.Path != "/echo/x" || echo.BodyLen != 5 || len(echo.Query["a"]) != 2 || echo.InvocationID == "" {
+		t.Errorf("JSON-mode echo: %d %+v; want 200, path /echo/x, 5 body bytes, a=[1 2]", resp.StatusCode, echo)
+	}
+	if got := resp.Header.Get("X-Multi"); got != "one, two" {
+		t.Errorf("X-Multi = %q; want the values joined (JSON mode carries single-string headers)", got)
+	}
+	resp, err = http.Get(srv.URL + "/echo/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("path outside the route prefix: %d; want 404", resp.StatusCode)
+	}
+}
+
+func TestStartRejectsNonExecutableHandler(t *testing.T) {
+	src := build(t)
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	dst := filepath.Join(t.TempDir(), "app.zip")
+	f, _ := os.Create(dst)
+	zw := zip.NewWriter(f)
+	for _, e := range zr.File {
+		hdr := e.FileHeader
+		hdr.SetMode(0o644) // as zipped by a tool that drops Unix modes
+		w, _ := zw.CreateHeader(&hdr)
+		rc, _ := e.Open()
+		io.Copy(w, rc)
+		rc.Close()
+	}
+	zw.Close()
+	f.Close()
+	_, err = funchost.Start(t.Context(), dst, nil)
+	if err == nil || !strings.Contains(err.Error(), "not executable") {
+		t.Errorf("Start with a 0644 handler: %v; want a not-executable error", err)
+	}
+}
