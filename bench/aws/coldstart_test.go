@@ -1,0 +1,182 @@
+package aws
+
+import (
+	"archive/zip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/faaskit/faas/deploy/awsbuild"
+	"github.com/faaskit/faas/providers/awslambda/lambdahost"
+	"github.com/faaskit/faas/sdk"
+)
+
+// artifact is a built bootstrap and its zip size.
+type artifact struct {
+	bin      string
+	zipSize  int64
+	manifest *sdk.Manifest
+}
+
+var builds struct {
+	once        sync.Once
+	todo, hello artifact
+	err         error
+}
+
+// buildArtifacts builds the to-do app with awsbuild and the hello-world
+// aws-lambda-go bootstrap with the same flags (amd64, so they run here).
+func buildArtifacts(b *testing.B) (todo, hello artifact) {
+	builds.once.Do(func() {
+		dir, err := os.MkdirTemp("", "faas-bench-aws-")
+		if err != nil {
+			builds.err = err
+			return
+		}
+		res, err := awsbuild.Build(b.Context(), "../../examples/todo", filepath.Join(dir, "todo"), &awsbuild.Options{Arch: "amd64"})
+		if err != nil {
+			builds.err = err
+			return
+		}
+		builds.todo.manifest = res.Manifest
+		if builds.todo.bin, builds.todo.zipSize, err = unzip(res.Files[0], filepath.Join(dir, "todo", "bin")); err != nil {
+			builds.err = err
+			return
+		}
+		hb := filepath.Join(dir, "hello", "bootstrap")
+		o := awsbuild.BootstrapOptions("amd64")
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", o.LDFlags, "-o", hb, "./testdata/hello")
+		cmd.Env = append(os.Environ(), o.Env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			builds.err = &buildError{string(out), err}
+			return
+		}
+		builds.hello = artifact{bin: hb, manifest: &sdk.Manifest{App: "hello", Functions: []sdk.FunctionManifest{{Name: "hello", Kind: sdk.KindHTTP}}}}
+		builds.hello.zipSize, builds.err = zipSize(hb, filepath.Join(dir, "hello", "bootstrap.zip"))
+	})
+	if builds.err != nil {
+		b.Fatal(builds.err)
+	}
+	return builds.todo, builds.hello
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
+
+// BenchmarkColdStart measures process start → first response through the
+// local Lambda host: a new environment per iteration (a fresh bootstrap
+// process, its init, one invocation). It also reports each zip's size.
+func BenchmarkColdStart(b *testing.B) {
+	todo, hello := buildArtifacts(b)
+	healthz := httptest.NewRequest(http.MethodGet, "https://api.example.com/api/healthz", nil)
+	todoEvent, err := lambdahost.NewHTTPEvent(healthz, "us-east-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	todoEnv := []string{
+		"FAAS_AUTH_ISSUER=https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example",
+		"FAAS_AUTH_AUDIENCE=example-client",
+		"FAAS_COLLECTION_TODOS=dynamodb://todos?partition_key=id",
+		"FAAS_COLLECTION_STATS=dynamodb://stats?partition_key=user",
+		"FAAS_BUCKET_ATTACHMENTS=s3://attachments",
+		"FAAS_TOPIC_EVENTS=awssns:///arn:aws:sns:us-east-1:123456789012:events",
+	}
+	cases := []struct {
+		name     string
+		a        artifact
+		function string
+		payload  []byte
+		env      []string
+	}{
+		{"todo", todo, "web", todoEvent, todoEnv},
+		{"hello", hello, "hello", []byte(`{}`), nil},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				h, err := lambdahost.New(c.a.bin, c.a.manifest, &lambdahost.Options{Env: c.env, Stderr: io.Discard})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := h.Invoke(b.Context(), c.function, c.payload); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				h.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(c.a.zipSize), "zip-bytes")
+		})
+	}
+}
+
+func unzip(zipPath, dir string) (string, int64, error) {
+	fi, err := os.Stat(zipPath)
+	if err != nil {
+		return "", 0, err
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		return "", 0, err
+	}
+	defer zr.Close()
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		return "", 0, err
+	}
+	defer rc.Close()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", 0, err
+	}
+	out := filepath.Join(dir, "bootstrap")
+	w, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		return "", 0, err
+	}
+	if _, err := io.Copy(w, rc); err != nil {
+		w.Close()
+		return "", 0, err
+	}
+	return out, fi.Size(), w.Close()
+}
+
+// zipSize zips bin the way awsbuild does and returns the zip's size.
+func zipSize(bin, zipPath string) (int64, error) {
+	f, err := os.Create(zipPath)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	in, err := os.Open(bin)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	zw := zip.NewWriter(f)
+	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	hdr.SetMode(0o755)
+	w, err := zw.CreateHeader(hdr)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := io.Copy(w, in); err != nil {
+		return 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}

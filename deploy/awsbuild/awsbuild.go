@@ -1,0 +1,225 @@
+// Package awsbuild builds an app into an AWS Lambda deployment package for
+// the provided.al2023 runtime: "faas build --provider=aws" calls Build.
+//
+// The output directory receives
+//
+//	bootstrap.zip   one executable "bootstrap" at the root (mode 0755),
+//	                a static linux binary (CGO_ENABLED=0) built with
+//	                -tags lambda.norpc -trimpath -ldflags="-s -w"
+//	                -buildvcs=false; the zip is reproducible (fixed times)
+//	manifest.json   the app's manifest (functions, triggers, resources)
+//
+// One bootstrap serves every function of the app; the deployer creates
+// one Lambda function per app function from the same zip and sets
+// FAAS_FUNCTION on each (see package providers/awslambda).
+package awsbuild
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/sdk"
+)
+
+// Entry is the provider entry point the generated main calls.
+var Entry = appbuild.Entry{Import: "github.com/faaskit/faas/providers/awslambda", Func: "Start"}
+
+// manifestEntry prints the manifest on the build machine.
+var manifestEntry = appbuild.Entry{Import: "github.com/faaskit/faas/deploy/awsbuild/manifestmain", Func: "Main"}
+
+// Options configures Build. nil means defaults.
+type Options struct {
+	// Arch is the Lambda architecture: "arm64" (default, Graviton) or "amd64" (x86_64).
+	Arch string
+	// Progress receives one line per step. Default: discarded.
+	Progress io.Writer
+	// Tags are extra build tags, e.g. "faas.localdrivers" to link the
+	// file:// and mem:// drivers for local tests.
+	Tags []string
+}
+
+// Result lists what Build wrote.
+type Result struct {
+	Files   []string // absolute paths of the files written
+	Summary []string // human-readable lines for the CLI
+	// Manifest is the app's manifest, as written to manifest.json.
+	Manifest *sdk.Manifest
+}
+
+// File names in the output directory.
+const (
+	ZipName      = "bootstrap.zip"
+	ManifestName = "manifest.json"
+)
+
+// Build compiles the app in appDir for Lambda and writes the deployment
+// package and manifest into outDir (created if needed).
+func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, error) {
+	o := Options{Arch: "arm64", Progress: io.Discard}
+	if opts != nil {
+		if opts.Arch != "" {
+			o.Arch = opts.Arch
+		}
+		if opts.Progress != nil {
+			o.Progress = opts.Progress
+		}
+		o.Tags = opts.Tags
+	}
+	if o.Arch == "x86_64" {
+		o.Arch = "amd64"
+	}
+	if o.Arch != "arm64" && o.Arch != "amd64" {
+		return nil, fmt.Errorf("awsbuild: architecture %q: use arm64 or amd64", o.Arch)
+	}
+	pkg, err := appbuild.Inspect(ctx, appDir)
+	if err != nil {
+		return nil, fmt.Errorf("awsbuild: %w", err)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("awsbuild: %w", err)
+	}
+	tmp, err := os.MkdirTemp("", "faas-awsbuild-")
+	if err != nil {
+		return nil, fmt.Errorf("awsbuild: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Fprintf(o.Progress, "reading the manifest of %s\n", pkg.ImportPath)
+	man, manJSON, appErr, err := readManifest(ctx, pkg, tmp)
+	if err != nil {
+		return nil, err
+	}
+	manPath := filepath.Join(outDir, ManifestName)
+	if err := os.WriteFile(manPath, manJSON, 0o644); err != nil {
+		return nil, fmt.Errorf("awsbuild: %w", err)
+	}
+
+	fmt.Fprintf(o.Progress, "compiling bootstrap for linux/%s\n", o.Arch)
+	bin := filepath.Join(tmp, "bootstrap")
+	if err := appbuild.Build(ctx, pkg, Entry, bin, BootstrapOptions(o.Arch, o.Tags...)); err != nil {
+		return nil, fmt.Errorf("awsbuild: %w", err)
+	}
+	binInfo, err := os.Stat(bin)
+	if err != nil {
+		return nil, fmt.Errorf("awsbuild: %w", err)
+	}
+	zipPath := filepath.Join(outDir, ZipName)
+	fmt.Fprintf(o.Progress, "writing %s\n", zipPath)
+	zipSize, err := writeZip(zipPath, bin)
+	if err != nil {
+		return nil, err
+	}
+	absZip, _ := filepath.Abs(zipPath)
+	absMan, _ := filepath.Abs(manPath)
+	res := &Result{Files: []string{absZip, absMan}, Manifest: man}
+	lambdaArch := map[string]string{"arm64": "arm64", "amd64": "x86_64"}[o.Arch]
+	res.Summary = append(res.Summary,
+		fmt.Sprintf("%s  %s (bootstrap %s, provided.al2023, %s)", zipPath, humanSize(zipSize), humanSize(binInfo.Size()), lambdaArch),
+		fmt.Sprintf("%s  app %q, %d function(s)", manPath, man.App, len(man.Functions)))
+	for _, f := range man.Functions {
+		res.Summary = append(res.Summary, fmt.Sprintf("  function %-20s %-8s FAAS_FUNCTION=%s", f.Name, f.Kind, f.Name))
+	}
+	if appErr != "" {
+		res.Summary = append(res.Summary, "warning: with the build environment the app reports: "+appErr,
+			"warning: the deployed functions report this as an init error unless their environment fixes it")
+	}
+	return res, nil
+}
+
+// BootstrapOptions are the compiler settings of the bootstrap for arch,
+// with extra build tags.
+func BootstrapOptions(arch string, tags ...string) *appbuild.Options {
+	return &appbuild.Options{
+		Tags:    append([]string{"lambda.norpc"}, tags...),
+		Env:     []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + arch, "GOFLAGS=" + strings.TrimSpace(os.Getenv("GOFLAGS")+" -buildvcs=false")},
+		LDFlags: "-s -w",
+		Trim:    true,
+	}
+}
+
+// readManifest compiles and runs a helper for the build machine that
+// prints the app's manifest. appErr is what app.Err reported there.
+func readManifest(ctx context.Context, pkg *appbuild.Package, tmp string) (m *sdk.Manifest, raw []byte, appErr string, err error) {
+	helper := filepath.Join(tmp, "manifest")
+	if runtime.GOOS == "windows" {
+		helper += ".exe"
+	}
+	err = appbuild.Build(ctx, pkg, manifestEntry, helper, &appbuild.Options{Env: []string{"CGO_ENABLED=0", "GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH}})
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("awsbuild: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, helper)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, nil, "", fmt.Errorf("awsbuild: app %s does not start: %s", pkg.ImportPath, strings.TrimSpace(stderr.String()))
+	}
+	if i := strings.Index(stderr.String(), "faas-app-error: "); i >= 0 {
+		appErr = strings.Join(strings.Fields(stderr.String()[i+len("faas-app-error: "):]), " ")
+	}
+	m = &sdk.Manifest{}
+	if err := json.Unmarshal(stdout.Bytes(), m); err != nil {
+		return nil, nil, "", fmt.Errorf("awsbuild: manifest of %s: %w", pkg.ImportPath, err)
+	}
+	return m, stdout.Bytes(), appErr, nil
+}
+
+// zipTime is the modification time stored in the zip, fixed so that the
+// same binary always gives the same zip (and the same code hash on AWS).
+var zipTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// writeZip writes bin as the executable "bootstrap" at the root of a zip.
+func writeZip(zipPath, bin string) (int64, error) {
+	f, err := os.Create(zipPath)
+	if err != nil {
+		return 0, fmt.Errorf("awsbuild: %w", err)
+	}
+	in, err := os.Open(bin)
+	if err != nil {
+		f.Close()
+		return 0, fmt.Errorf("awsbuild: %w", err)
+	}
+	defer in.Close()
+	zw := zip.NewWriter(f)
+	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: zipTime}
+	hdr.SetMode(0o755) // also marks the entry as made on Unix, so Lambda keeps the x bit
+	w, err := zw.CreateHeader(hdr)
+	if err == nil {
+		_, err = io.Copy(w, in)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("awsbuild: writing %s: %w", zipPath, err)
+	}
+	fi, err := os.Stat(zipPath)
+	if err != nil {
+		return 0, fmt.Errorf("awsbuild: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

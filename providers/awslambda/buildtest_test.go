@@ -1,0 +1,61 @@
+package awslambda_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/faaskit/faas/deploy/awsbuild"
+	"github.com/faaskit/faas/sdk"
+)
+
+// built is the conformance app's bootstrap, built once per test binary
+// with awsbuild exactly as "faas build --provider=aws --arch amd64" does,
+// plus the faas.localdrivers tag so the suite's file:// bindings open.
+var built struct {
+	once      sync.Once
+	dir       string
+	bootstrap string
+	manifest  *sdk.Manifest
+	err       error
+}
+
+func buildConformanceApp(t *testing.T) (string, *sdk.Manifest) {
+	t.Helper()
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "awslambda-test-")
+		if built.err != nil {
+			return
+		}
+		var res *awsbuild.Result
+		res, built.err = awsbuild.Build(t.Context(), "../../sdk/providertest/capp", built.dir, &awsbuild.Options{Arch: "amd64", Tags: []string{"faas.localdrivers"}})
+		if built.err != nil {
+			return
+		}
+		built.bootstrap, built.err = unzipBootstrap(res.Files[0], built.dir)
+		if built.err != nil {
+			return
+		}
+		var data []byte
+		data, built.err = os.ReadFile(filepath.Join(built.dir, awsbuild.ManifestName))
+		if built.err == nil {
+			built.manifest = &sdk.Manifest{}
+			built.err = json.Unmarshal(data, built.manifest)
+		}
+	})
+	if built.err != nil {
+		t.Fatalf("building the conformance app: %v", built.err)
+	}
+	return built.bootstrap, built.manifest
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopMoto()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,297 @@
+package awslambda
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/faaskit/faas/sdk"
+)
+
+// invokeRecords handles an SQS, SNS or S3 event.
+func (h *Handler) invokeRecords(ctx context.Context, inv *sdk.Invocation, payload []byte) ([]byte, error) {
+	s := scanner{b: payload}
+	s.object()
+	var (
+		source string
+		recs   []record
+		err    error
+	)
+	for {
+		k, ok := s.key()
+		if !ok {
+			break
+		}
+		if string(k) == "Records" {
+			source, recs, err = decodeRecords(&s)
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		s.skip()
+	}
+	if s.err != nil {
+		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding %s event: %w", source, s.err)
+	}
+	if inv.ID == "" && len(recs) > 0 {
+		inv.ID = recs[0].sqs.MessageId + recs[0].sns.SNS.MessageID
+	}
+	switch source {
+	case sourceSQS:
+		return h.handleSQS(ctx, recs), nil
+	case sourceSNS:
+		return nil, h.handleSNS(ctx, recs)
+	default:
+		return nil, h.handleS3(ctx, recs)
+	}
+}
+
+// handleSQS runs every message of the batch and reports the failed ones in
+// batchItemFailures (partial batch response). A FIFO queue stops at the
+// first failure and reports it and every later message, so order holds.
+func (h *Handler) handleSQS(ctx context.Context, recs []record) []byte {
+	out := make([]byte, 0, 64)
+	out = append(out, `{"batchItemFailures":[`...)
+	failed, fifo := 0, len(recs) > 0 && strings.HasSuffix(recs[0].sqs.EventSourceARN, ".fifo")
+	for i := range recs {
+		m := &recs[i].sqs
+		var err error
+		if fifo && failed > 0 {
+			err = errors.New("an earlier message of the FIFO batch failed")
+		} else {
+			err = h.fn.HandleMessage(ctx, sqsMessage(m))
+		}
+		if err != nil {
+			if failed > 0 {
+				out = append(out, ',')
+			}
+			failed++
+			out = append(out, `{"itemIdentifier":`...)
+			out = appendString(out, m.MessageId)
+			out = append(out, '}')
+			if !(fifo && failed > 1) {
+				sdk.Logger(ctx).Error("message failed", "messageId", m.MessageId, "error", err.Error(), "errorType", errorType(err))
+			}
+		}
+	}
+	return append(out, "]}"...)
+}
+
+// sqsMessage maps one SQS record. Bodies and metadata are read the way
+// gocloud.dev's awssnssqs publisher writes them: a "base64encoded"
+// attribute flags a base64 body, keys are hex-escaped and values
+// URL-escaped. An SNS envelope (a subscription without raw delivery) is
+// unwrapped.
+func sqsMessage(r *events.SQSMessage) *sdk.Message {
+	m := &sdk.Message{ID: r.MessageId, Attributes: make(map[string]string, len(r.MessageAttributes))}
+	body := r.Body
+	b64 := false
+	for k, a := range r.MessageAttributes {
+		if k == "base64encoded" {
+			b64 = true
+			continue
+		}
+		if a.StringValue != nil {
+			m.Attributes[unescapeKey(k)] = unescapeValue(*a.StringValue)
+		}
+	}
+	if len(r.MessageAttributes) == 0 && strings.HasPrefix(body, "{") && strings.Contains(body, `"TopicArn"`) {
+		body, b64 = unwrapSNSEnvelope(body, m.Attributes)
+	}
+	m.Data = []byte(body)
+	if b64 {
+		if d, err := base64.StdEncoding.DecodeString(body); err == nil {
+			m.Data = d
+		}
+	}
+	if ms, err := strconv.ParseInt(r.Attributes["SentTimestamp"], 10, 64); err == nil {
+		m.PublishTime = time.UnixMilli(ms).UTC()
+	}
+	m.Attempt, _ = strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
+	m.SetNative(r)
+	return m
+}
+
+// unwrapSNSEnvelope returns the message of an SNS notification delivered to
+// SQS without raw message delivery, adding its attributes to attrs.
+func unwrapSNSEnvelope(body string, attrs map[string]string) (string, bool) {
+	var env events.SNSEntity
+	s := scanner{b: []byte(body)}
+	decodeSNSEntity(&s, &env)
+	if s.err != nil || env.Type != "Notification" {
+		return body, false
+	}
+	b64 := snsAttributes(env.MessageAttributes, attrs)
+	return env.Message, b64
+}
+
+// snsAttributes copies SNS message attributes ({"Type":…,"Value":…}) into
+// attrs and reports whether the body is flagged base64.
+func snsAttributes(in map[string]any, attrs map[string]string) bool {
+	b64 := false
+	for k, v := range in {
+		a, _ := v.(map[string]any)
+		val, _ := a["Value"].(string)
+		if k == "base64encoded" {
+			b64 = true
+			continue
+		}
+		attrs[unescapeKey(k)] = unescapeValue(val)
+	}
+	return b64
+}
+
+func (h *Handler) handleSNS(ctx context.Context, recs []record) error {
+	var errs []error
+	for i := range recs {
+		r := &recs[i].sns
+		m := &sdk.Message{ID: r.SNS.MessageID, Attributes: map[string]string{}, PublishTime: r.SNS.Timestamp}
+		body := r.SNS.Message
+		if snsAttributes(r.SNS.MessageAttributes, m.Attributes) {
+			if d, err := base64.StdEncoding.DecodeString(body); err == nil {
+				m.Data = d
+			}
+		}
+		if m.Data == nil {
+			m.Data = []byte(body)
+		}
+		m.SetNative(r)
+		if err := h.fn.HandleMessage(ctx, m); err != nil {
+			errs = append(errs, fmt.Errorf("message %s: %w", r.SNS.MessageID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (h *Handler) handleS3(ctx context.Context, recs []record) error {
+	var errs []error
+	for i := range recs {
+		r := &recs[i].s3
+		e, err := blobEvent(r)
+		if err == nil {
+			err = h.fn.HandleBlob(ctx, e)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("s3 %s %q: %w", r.EventName, r.S3.Object.Key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// blobEvent maps an S3 notification. Object creation (Put, Post, Copy,
+// CompleteMultipartUpload) is BlobCreated; deletion (Delete,
+// DeleteMarkerCreated) and lifecycle expiration are BlobDeleted; other
+// notifications (restore, replication, tiering, …) are an error.
+func blobEvent(r *events.S3EventRecord) (*sdk.BlobEvent, error) {
+	var kind sdk.BlobEventKind
+	switch name := r.EventName; {
+	case strings.HasPrefix(name, "ObjectCreated:"):
+		kind = sdk.BlobCreated
+	case strings.HasPrefix(name, "ObjectRemoved:"), strings.HasPrefix(name, "LifecycleExpiration:"):
+		kind = sdk.BlobDeleted
+	default:
+		return nil, errUnknownEvent("S3 event " + name)
+	}
+	key := r.S3.Object.URLDecodedKey
+	if key == "" && r.S3.Object.Key != "" {
+		k, err := url.QueryUnescape(r.S3.Object.Key)
+		if err != nil {
+			return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: S3 key %q: %w", r.S3.Object.Key, err)
+		}
+		key = k
+	}
+	e := &sdk.BlobEvent{Kind: kind, Key: key, Size: r.S3.Object.Size, ETag: r.S3.Object.ETag, Time: r.EventTime}
+	if kind == sdk.BlobCreated {
+		// S3 notifications carry no content type; a "faas-content-type"
+		// response element (set by faas's own hosts) fills it in.
+		e.ContentType = r.ResponseElements["faas-content-type"]
+	}
+	e.SetNative(r)
+	return e, nil
+}
+
+// invokeSchedule handles an EventBridge (or Scheduler) "Scheduled Event".
+func (h *Handler) invokeSchedule(ctx context.Context, payload []byte) error {
+	var ev events.EventBridgeEvent
+	s := scanner{b: payload}
+	s.object()
+	for {
+		k, ok := s.key()
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "version":
+			ev.Version = s.str()
+		case "id":
+			ev.ID = s.str()
+		case "detail-type":
+			ev.DetailType = s.str()
+		case "source":
+			ev.Source = s.str()
+		case "account":
+			ev.AccountID = s.str()
+		case "time":
+			ev.Time = parseTime(s.str())
+		case "region":
+			ev.Region = s.str()
+		case "resources":
+			ev.Resources = s.stringSlice()
+		case "detail":
+			ev.Detail = json.RawMessage(string(s.raw()))
+		default:
+			s.skip()
+		}
+	}
+	if s.err != nil {
+		return sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding scheduled event: %w", s.err)
+	}
+	if inv := sdk.InvocationFrom(ctx); inv != nil && inv.ID == "" {
+		inv.ID = ev.ID
+	}
+	e := &sdk.ScheduleEvent{ID: ev.ID, Time: ev.Time}
+	e.SetNative(&ev)
+	return h.fn.HandleSchedule(ctx, e)
+}
+
+// unescapeKey reverses gocloud.dev's hex escaping of metadata keys
+// ("__0x2f__" → "/").
+func unescapeKey(k string) string {
+	if !strings.Contains(k, "__0x") {
+		return k
+	}
+	var b strings.Builder
+	for i := 0; i < len(k); {
+		if strings.HasPrefix(k[i:], "__0x") {
+			if end := strings.Index(k[i+4:], "__"); end > 0 {
+				if r, err := strconv.ParseUint(k[i+4:i+4+end], 16, 32); err == nil {
+					b.WriteRune(rune(r))
+					i += 4 + end + 2
+					continue
+				}
+			}
+		}
+		b.WriteByte(k[i])
+		i++
+	}
+	return b.String()
+}
+
+// unescapeValue reverses gocloud.dev's URL escaping of metadata values.
+func unescapeValue(v string) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}

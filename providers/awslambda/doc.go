@@ -1,0 +1,27 @@
+// Package awslambda runs a faas app as an AWS Lambda custom runtime
+// (provided.al2023, "bootstrap"), on aws-lambda-go's Runtime API client.
+//
+// A deployment package built by "faas build --provider=aws" (package
+// deploy/awsbuild) calls Start with the app's constructor. One bootstrap
+// serves the whole app; each Lambda function runs the app function named by
+// FAAS_FUNCTION.
+//
+// Events are recognised from their top-level keys and decoded in one pass,
+// without reflection, straight into what the function needs:
+//
+//   - API Gateway HTTP API (payload 2.0), Lambda Function URLs, API Gateway
+//     REST API (v1 proxy) and ALB (single- and multi-value headers) become a
+//     *http.Request (raw path, every query value, every header value, the
+//     v2 cookies array, base64 bodies decoded) and the response is shaped
+//     as the integration requires (Set-Cookie as the v2 cookies array or in
+//     multiValueHeaders, binary bodies base64-encoded). JWT authorizer
+//     claims are available through AuthorizerFrom.
+//   - SQS batches run each message and answer with batchItemFailures
+//     listing only the failed message IDs; SNS and S3 notifications (keys
+//     URL-decoded) fail the invocation on error; EventBridge and EventBridge
+//     Scheduler "Scheduled Event"s run Schedule functions.
+//   - Any other shape is an error.
+//
+// Handlers reach the native aws-lambda-go event with As, e.g.
+// m.As(&sqsMessage) with an events.SQSMessage.
+package awslambda

@@ -1,0 +1,136 @@
+package awslambda
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/faaskit/faas/sdk"
+)
+
+// Handler runs one function of an app for Lambda invocations. It
+// implements aws-lambda-go's lambda.Handler: Invoke takes the raw event and
+// returns the raw response, so the shim decodes each event exactly once,
+// straight into the shape the function needs.
+type Handler struct {
+	fn  *sdk.Function
+	log slog.Handler
+}
+
+var _ lambda.Handler = (*Handler)(nil)
+
+// HandlerOptions configures NewHandler. The zero value is ready to use.
+type HandlerOptions struct {
+	// Log receives the function's structured logs, one JSON object per line
+	// in Lambda's JSON log format. Default os.Stderr.
+	Log io.Writer
+	// LogLevel is the minimum level logged. Default slog.LevelInfo.
+	LogLevel slog.Leveler
+}
+
+// NewHandler returns the Handler for the named function of app. It does
+// not check app.Err; Start does.
+func NewHandler(app *sdk.App, function string, opts *HandlerOptions) (*Handler, error) {
+	if opts == nil {
+		opts = &HandlerOptions{}
+	}
+	fn, ok := app.Function(function)
+	if !ok {
+		var names []string
+		for _, f := range app.Functions() {
+			names = append(names, f.Name())
+		}
+		slices.Sort(names)
+		return nil, fmt.Errorf("awslambda: app %q has no function %q (it has: %s)", app.Name(), function, strings.Join(names, ", "))
+	}
+	w := opts.Log
+	if w == nil {
+		w = os.Stderr
+	}
+	return &Handler{fn: fn, log: newLogHandler(w, opts.LogLevel)}, nil
+}
+
+// Function returns the function the handler runs.
+func (h *Handler) Function() *sdk.Function { return h.fn }
+
+// Invoke handles one Lambda event. The event's shape is recognised from a
+// quick look at its top-level keys; an event the function cannot take, or
+// of an unknown shape, is an error and never silently dropped.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	shape, err := probe(payload)
+	if err != nil {
+		return nil, invokeError(err)
+	}
+	want := shapeKind(shape)
+	if want != h.fn.Kind() {
+		return nil, invokeError(errUnknownEvent(fmt.Sprintf("%s event sent to %s function %q", shape, h.fn.Kind(), h.fn.Name())))
+	}
+	ctx, inv, cancel := h.invocation(ctx)
+	defer cancel()
+	var out []byte
+	switch shape {
+	case shapeHTTP:
+		out, err = h.invokeHTTP(ctx, payload)
+	case shapeSQS, shapeSNS, shapeS3:
+		out, err = h.invokeRecords(ctx, inv, payload)
+	case shapeSchedule:
+		err = h.invokeSchedule(ctx, payload)
+	}
+	if err != nil {
+		return nil, invokeError(err)
+	}
+	if out == nil {
+		out = []byte("null")
+	}
+	return out, nil
+}
+
+// invocation attaches the sdk.Invocation and the deadline to ctx.
+func (h *Handler) invocation(ctx context.Context) (context.Context, *sdk.Invocation, context.CancelFunc) {
+	inv := &sdk.Invocation{Function: h.fn.Name(), Provider: "aws"}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		inv.ID = lc.AwsRequestID
+	}
+	//nolint:staticcheck // aws-lambda-go stores the trace header under this string key.
+	inv.TraceID, _ = ctx.Value("x-amzn-trace-id").(string)
+	cancel := context.CancelFunc(func() {})
+	if d, ok := ctx.Deadline(); ok {
+		inv.Deadline = d
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, h.fn.Timeout())
+		inv.Deadline, _ = ctx.Deadline()
+	}
+	inv.Logger = slog.New(&requestLogHandler{base: h.log, id: inv.ID})
+	return sdk.NewContext(ctx, inv), inv, cancel
+}
+
+func (h *Handler) invokeHTTP(ctx context.Context, payload []byte) ([]byte, error) {
+	s := scanner{b: payload}
+	s.object()
+	var e httpEvent
+	decodeHTTPEvent(&s, &e)
+	if s.err != nil {
+		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding HTTP event: %w", s.err)
+	}
+	f, ok := e.format()
+	if !ok {
+		return nil, errUnknownEvent("HTTP event without a method")
+	}
+	if inv := sdk.InvocationFrom(ctx); inv != nil && inv.ID == "" {
+		inv.ID = e.requestID
+	}
+	r, err := newRequest(ctx, &e, f)
+	if err != nil {
+		return nil, err
+	}
+	w := getWriter(r.Method == "HEAD")
+	defer putWriter(w)
+	h.fn.ServeHTTP(w, r)
+	return w.encode(f), nil
+}

@@ -1,0 +1,480 @@
+package awslambda
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// scanner is a small pull decoder over one JSON document held in memory.
+// Event decoding walks the payload once with it, straight into the shapes
+// the shim needs, without reflection and without copying strings that hold
+// no escapes more than once. It is lenient about commas (the payload comes
+// from Lambda, not from an adversary) but never loops or reads out of
+// bounds on malformed input: the first syntax error is kept in err and every
+// later call returns a zero value.
+type scanner struct {
+	b   []byte
+	i   int
+	err error
+}
+
+var errEOF = errors.New("unexpected end of JSON input")
+
+func (s *scanner) fail(what string) {
+	if s.err == nil {
+		if s.i >= len(s.b) {
+			s.err = errEOF
+		} else {
+			s.err = fmt.Errorf("invalid JSON at offset %d: %s", s.i, what)
+		}
+	}
+	s.i = len(s.b)
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// literal consumes lit (null, true, false).
+func (s *scanner) literal(lit string) bool {
+	if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+		s.i += len(lit)
+		return true
+	}
+	s.fail("bad literal")
+	return false
+}
+
+// object starts reading an object. It returns false for null (consumed)
+// and on errors.
+func (s *scanner) object() bool {
+	switch s.peek() {
+	case '{':
+		s.i++
+		return true
+	case 'n':
+		s.literal("null")
+		return false
+	}
+	s.fail("want object")
+	return false
+}
+
+// key returns the next key of the object being read, or false at its end.
+// The returned slice aliases the input when the key has no escapes.
+func (s *scanner) key() ([]byte, bool) {
+	if s.err != nil {
+		return nil, false
+	}
+	c := s.peek()
+	if c == ',' {
+		s.i++
+		c = s.peek()
+	}
+	if c == '}' {
+		s.i++
+		return nil, false
+	}
+	k, ok := s.strBytes()
+	if !ok {
+		s.fail("want object key")
+		return nil, false
+	}
+	if s.peek() != ':' {
+		s.fail("want ':'")
+		return nil, false
+	}
+	s.i++
+	return k, true
+}
+
+// array starts reading an array; false for null and on errors.
+func (s *scanner) array() bool {
+	switch s.peek() {
+	case '[':
+		s.i++
+		return true
+	case 'n':
+		s.literal("null")
+		return false
+	}
+	s.fail("want array")
+	return false
+}
+
+// more reports whether the array being read has another element.
+func (s *scanner) more() bool {
+	if s.err != nil {
+		return false
+	}
+	c := s.peek()
+	if c == ',' {
+		s.i++
+		c = s.peek()
+	}
+	if c == ']' {
+		s.i++
+		return false
+	}
+	if c == 0 {
+		s.fail("unterminated array")
+		return false
+	}
+	return true
+}
+
+// strBytes reads a string (null reads as empty). The result aliases the
+// input unless the string contains escapes.
+func (s *scanner) strBytes() ([]byte, bool) {
+	switch s.peek() {
+	case '"':
+	case 'n':
+		return nil, s.literal("null")
+	default:
+		s.fail("want string")
+		return nil, false
+	}
+	s.i++
+	start := s.i
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; {
+		case c == '"':
+			out := s.b[start:s.i]
+			s.i++
+			return out, true
+		case c == '\\':
+			return s.unescape(start)
+		case c < 0x20:
+			s.fail("control character in string")
+			return nil, false
+		}
+		s.i++
+	}
+	s.fail("unterminated string")
+	return nil, false
+}
+
+// unescape finishes a string that contains escapes into a new buffer.
+func (s *scanner) unescape(start int) ([]byte, bool) {
+	out := make([]byte, 0, s.i-start+16)
+	out = append(out, s.b[start:s.i]...)
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return out, true
+		case c < 0x20:
+			s.fail("control character in string")
+			return nil, false
+		case c != '\\':
+			out = append(out, c)
+			s.i++
+			continue
+		}
+		if s.i+1 >= len(s.b) {
+			break
+		}
+		e := s.b[s.i+1]
+		s.i += 2
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := s.hex4()
+			if !ok {
+				return nil, false
+			}
+			if utf16.IsSurrogate(r) {
+				r2 := rune(utf8.RuneError)
+				if s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
+					save := s.i
+					s.i += 2
+					if lo, ok := s.hex4(); ok {
+						if d := utf16.DecodeRune(r, lo); d != utf8.RuneError {
+							r2 = d
+						} else {
+							s.i = save
+						}
+					} else {
+						return nil, false
+					}
+				}
+				r = r2
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			s.fail("bad escape")
+			return nil, false
+		}
+	}
+	s.fail("unterminated string")
+	return nil, false
+}
+
+func (s *scanner) hex4() (rune, bool) {
+	if len(s.b)-s.i < 4 {
+		s.fail("short \\u escape")
+		return 0, false
+	}
+	var r rune
+	for _, c := range s.b[s.i : s.i+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			s.fail("bad \\u escape")
+			return 0, false
+		}
+	}
+	s.i += 4
+	return r, true
+}
+
+// str reads a string value as a Go string.
+func (s *scanner) str() string {
+	b, _ := s.strBytes()
+	return string(b)
+}
+
+// boolean reads true, false or null (false).
+func (s *scanner) boolean() bool {
+	switch s.peek() {
+	case 't':
+		return s.literal("true")
+	case 'f':
+		s.literal("false")
+	case 'n':
+		s.literal("null")
+	default:
+		s.fail("want boolean")
+	}
+	return false
+}
+
+// number returns the raw text of a number (nil for null).
+func (s *scanner) number() []byte {
+	switch c := s.peek(); {
+	case c == 'n':
+		s.literal("null")
+		return nil
+	case c != '-' && (c < '0' || c > '9'):
+		s.fail("want number")
+		return nil
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; {
+		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
+			s.i++
+			continue
+		}
+		break
+	}
+	return s.b[start:s.i]
+}
+
+// int64 reads an integer; a number written as a string ("123") is
+// accepted too, as some AWS events quote numbers.
+func (s *scanner) int64() int64 {
+	var raw []byte
+	if s.peek() == '"' {
+		raw, _ = s.strBytes()
+	} else {
+		raw = s.number()
+	}
+	if len(raw) == 0 {
+		return 0
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(string(raw), 64)
+		if ferr != nil {
+			s.fail("bad integer")
+			return 0
+		}
+		n = int64(f)
+	}
+	return n
+}
+
+// countKeys returns the number of keys of the object whose '{' was just
+// read, without consuming anything.
+func (s *scanner) countKeys() int {
+	save, err := s.i, s.err
+	n := 0
+	for {
+		if _, ok := s.key(); !ok {
+			break
+		}
+		s.skip()
+		n++
+	}
+	s.i, s.err = save, err
+	return n
+}
+
+// skip consumes any value.
+func (s *scanner) skip() {
+	switch s.peek() {
+	case '{':
+		s.i++
+		for {
+			if _, ok := s.key(); !ok {
+				return
+			}
+			s.skip()
+		}
+	case '[':
+		s.i++
+		for s.more() {
+			s.skip()
+		}
+	case '"':
+		s.skipString()
+	case 't':
+		s.literal("true")
+	case 'f':
+		s.literal("false")
+	case 'n':
+		s.literal("null")
+	default:
+		if s.number() == nil {
+			s.fail("want value")
+		}
+	}
+}
+
+// skipString passes over a string without decoding it.
+func (s *scanner) skipString() {
+	s.i++
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '"':
+			s.i++
+			return
+		case '\\':
+			s.i += 2
+			continue
+		}
+		s.i++
+	}
+	s.fail("unterminated string")
+}
+
+// raw consumes any value and returns its bytes (aliasing the input).
+func (s *scanner) raw() []byte {
+	s.ws()
+	start := s.i
+	s.skip()
+	if s.err != nil {
+		return nil
+	}
+	return s.b[start:s.i]
+}
+
+// value decodes any value the way encoding/json does into an interface
+// with UseNumber: objects as map[string]any, arrays as []any, numbers as
+// json.Number, so no numeric precision or array structure is lost.
+func (s *scanner) value() any {
+	switch c := s.peek(); c {
+	case '{':
+		m := map[string]any{}
+		s.i++
+		for {
+			k, ok := s.key()
+			if !ok {
+				return m
+			}
+			m[string(k)] = s.value()
+		}
+	case '[':
+		s.i++
+		a := []any{}
+		for s.more() {
+			a = append(a, s.value())
+		}
+		return a
+	case '"':
+		return s.str()
+	case 't', 'f':
+		return s.boolean()
+	case 'n':
+		s.literal("null")
+		return nil
+	default:
+		n := s.number()
+		if n == nil {
+			s.fail("want value")
+			return nil
+		}
+		return json.Number(n)
+	}
+}
+
+// stringMap reads an object of strings (null → nil). Non-string values are
+// kept as their JSON text.
+func (s *scanner) stringMap() map[string]string {
+	if !s.object() {
+		return nil
+	}
+	m := map[string]string{}
+	for {
+		k, ok := s.key()
+		if !ok {
+			return m
+		}
+		if s.peek() == '"' || s.peek() == 'n' {
+			m[string(k)] = s.str()
+		} else {
+			m[string(k)] = string(s.raw())
+		}
+	}
+}
+
+// stringSlice reads an array of strings (null → nil).
+func (s *scanner) stringSlice() []string {
+	if !s.array() {
+		return nil
+	}
+	out := []string{}
+	for s.more() {
+		out = append(out, s.str())
+	}
+	return out
+}
