@@ -67,7 +67,7 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	defer os.RemoveAll(tmp)
 
 	fmt.Fprintf(progress, "reading the manifest of %s\n", pkg.ImportPath)
-	m, err := readManifest(ctx, pkg, tmp)
+	m, appErr, err := readManifest(ctx, pkg, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +117,12 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	for _, name := range layout.Order {
 		res.Summary = append(res.Summary, "  "+describe(name, layout.Host.Extensions.HTTP.RoutePrefix, layout.Functions[name]))
 	}
+	if appErr != "" {
+		// Usually settings (FAAS_AUTH_*) that only the deployed environment
+		// has; the handler refuses to start if they are still missing there.
+		res.Summary = append(res.Summary, "warning: with the build environment the app reports: "+appErr,
+			"warning: the deployed handler refuses to start unless its environment fixes this")
+	}
 	return res, nil
 }
 
@@ -137,31 +143,28 @@ func describe(name, prefix string, fj FunctionJSON) string {
 }
 
 // readManifest compiles and runs a native helper that prints the app's
-// manifest, and fails with the app's registration errors, if any.
-func readManifest(ctx context.Context, pkg *appbuild.Package, tmp string) (*sdk.Manifest, error) {
+// manifest; appErr is what app.Err reported on the build machine.
+func readManifest(ctx context.Context, pkg *appbuild.Package, tmp string) (m *sdk.Manifest, appErr string, err error) {
 	bin := filepath.Join(tmp, "printmanifest")
 	entry := appbuild.Entry{Import: "github.com/faaskit/faas/deploy/azurebuild/printmanifest", Func: "Main"}
 	native := []string{"CGO_ENABLED=0", "GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH} // it runs here
 	if err := appbuild.Build(ctx, pkg, entry, bin, &appbuild.Options{Env: native}); err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, "", fmt.Errorf("azurebuild: %w", err)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("azurebuild: reading the manifest: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return nil, "", fmt.Errorf("azurebuild: reading the manifest: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	var out printmanifest.Output
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, fmt.Errorf("azurebuild: reading the manifest: %w", err)
-	}
-	if out.Err != "" {
-		return nil, fmt.Errorf("azurebuild: %s", out.Err)
+		return nil, "", fmt.Errorf("azurebuild: reading the manifest: %w", err)
 	}
 	if out.Manifest == nil {
-		return nil, errors.New("azurebuild: the app printed no manifest")
+		return nil, "", errors.New("azurebuild: the app printed no manifest")
 	}
-	return out.Manifest, nil
+	return out.Manifest, out.Err, nil
 }
 
 func joinErrs(errs []error) error {

@@ -2,6 +2,7 @@
 package root
 
 import (
+	"github.com/faaskit/faas/internal/cli/build"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/faaskit/faas/internal/cli/dev"
 	"github.com/faaskit/faas/internal/cli/invoke"
@@ -30,6 +31,6 @@ and locally with 'faas dev' without Docker or a cloud account.`,
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	cmd.AddCommand(dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f))
+	cmd.AddCommand(build.NewCmdBuild(f, nil), dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f))
 	return cmd
 }
