@@ -34,6 +34,9 @@ type ServerOptions struct {
 	Logger  *slog.Logger
 	// Broker tunes retries; MaxAttempts defaults to each function's setting.
 	Broker broker.Options
+	// Now is the scheduler's clock; nil means time.Now. Tests shift it to
+	// bring a tick close.
+	Now func() time.Time
 }
 
 // Server is the provider-neutral dev server. It implements devbind.Sink.
@@ -44,6 +47,7 @@ type Server struct {
 	issuer   *devoidc.Issuer
 	log      *slog.Logger
 	started  time.Time
+	now      func() time.Time
 }
 
 var _ devbind.Sink = (*Server)(nil)
@@ -56,7 +60,10 @@ func NewServer(ctx context.Context, m *sdk.Manifest, d Dispatcher, opts *ServerO
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("local: data dir: %w", err)
 	}
-	s := &Server{manifest: m, d: d, log: opts.Logger, started: time.Now()}
+	s := &Server{manifest: m, d: d, log: opts.Logger, started: time.Now(), now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -175,7 +182,7 @@ func (s *Server) runSchedules(ctx context.Context) {
 		next  time.Time
 	}
 	var entries []*entry
-	now := time.Now()
+	now := s.now()
 	for _, f := range s.manifest.Functions {
 		if f.Schedule == nil {
 			continue
@@ -197,14 +204,14 @@ func (s *Server) runSchedules(ctx context.Context) {
 				soonest = e.next
 			}
 		}
-		timer := time.NewTimer(time.Until(soonest))
+		timer := time.NewTimer(soonest.Sub(s.now()))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return
 		case <-timer.C:
 		}
-		now := time.Now()
+		now := s.now()
 		for _, e := range entries {
 			if e.next.After(now) {
 				continue
