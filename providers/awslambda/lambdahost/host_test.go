@@ -46,7 +46,10 @@ func newHost(t *testing.T, env ...string) *lambdahost.Host {
 		t.Fatal(err)
 	}
 	m := &sdk.Manifest{App: "test", Functions: []sdk.FunctionManifest{{Name: "fn", Kind: sdk.KindHTTP, Timeout: 2 * time.Second}}}
-	h, err := lambdahost.New(bin, m, &lambdahost.Options{Env: env, MaxConcurrency: 2})
+	// One environment, so that invocations run one after another in the
+	// same runtime process and the "twice" case has written its file
+	// before the next invocation returns.
+	h, err := lambdahost.New(bin, m, &lambdahost.Options{Env: env, MaxConcurrency: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
