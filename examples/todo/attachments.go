@@ -128,23 +128,32 @@ func tooLarge(w http.ResponseWriter) {
 	}})
 }
 
-func (s *service) getAttachment(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+// attachment resolves the request's attachment: a valid name on a to-do
+// the user owns. On failure it has written the error and ok is false.
+func (s *service) attachment(w http.ResponseWriter, r *http.Request) (b *blob.Bucket, name, key string, ok bool) {
+	name = r.PathValue("name")
 	if err := validName(name); err != nil {
 		sdk.WriteError(w, err)
-		return
+		return nil, "", "", false
 	}
 	t, err := s.ownedTodo(r)
 	if err != nil {
 		sdk.WriteError(w, err)
-		return
+		return nil, "", "", false
 	}
-	b, err := s.attachments.Open(r.Context())
-	if err != nil {
+	if b, err = s.attachments.Open(r.Context()); err != nil {
 		sdk.WriteError(w, err)
+		return nil, "", "", false
+	}
+	return b, name, attachmentKey(t.Owner, t.ID, name), true
+}
+
+func (s *service) getAttachment(w http.ResponseWriter, r *http.Request) {
+	b, name, key, ok := s.attachment(w, r)
+	if !ok {
 		return
 	}
-	rd, err := b.NewReader(r.Context(), attachmentKey(t.Owner, t.ID, name), nil)
+	rd, err := b.NewReader(r.Context(), key, nil)
 	if err != nil {
 		if gcerrors.Code(err) == gcerrors.NotFound {
 			sdk.WriteError(w, sdk.Errorf(sdk.CodeNotFound, "attachment %q not found", name))
@@ -163,22 +172,11 @@ func (s *service) getAttachment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *service) deleteAttachment(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if err := validName(name); err != nil {
-		sdk.WriteError(w, err)
+	b, name, key, ok := s.attachment(w, r)
+	if !ok {
 		return
 	}
-	t, err := s.ownedTodo(r)
-	if err != nil {
-		sdk.WriteError(w, err)
-		return
-	}
-	b, err := s.attachments.Open(r.Context())
-	if err != nil {
-		sdk.WriteError(w, err)
-		return
-	}
-	if err := b.Delete(r.Context(), attachmentKey(t.Owner, t.ID, name)); err != nil {
+	if err := b.Delete(r.Context(), key); err != nil {
 		if gcerrors.Code(err) == gcerrors.NotFound {
 			sdk.WriteError(w, sdk.Errorf(sdk.CodeNotFound, "attachment %q not found", name))
 			return
