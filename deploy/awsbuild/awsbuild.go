@@ -16,15 +16,12 @@ package awsbuild
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -34,9 +31,6 @@ import (
 
 // Entry is the provider entry point the generated main calls.
 var Entry = appbuild.Entry{Import: "github.com/faaskit/faas/providers/awslambda", Func: "Start"}
-
-// manifestEntry prints the manifest on the build machine.
-var manifestEntry = appbuild.Entry{Import: "github.com/faaskit/faas/deploy/awsbuild/manifestmain", Func: "Main"}
 
 // Options configures Build. nil means defaults.
 type Options struct {
@@ -96,10 +90,15 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	defer os.RemoveAll(tmp)
 
 	fmt.Fprintf(o.Progress, "reading the manifest of %s\n", pkg.ImportPath)
-	man, manJSON, appErr, err := readManifest(ctx, pkg, tmp)
+	man, appErr, err := appbuild.ReadManifest(ctx, pkg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("awsbuild: %w", err)
 	}
+	manJSON, err := json.MarshalIndent(man, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("awsbuild: %w", err)
+	}
+	manJSON = append(manJSON, '\n')
 	manPath := filepath.Join(outDir, ManifestName)
 	if err := os.WriteFile(manPath, manJSON, 0o644); err != nil {
 		return nil, fmt.Errorf("awsbuild: %w", err)
@@ -146,33 +145,6 @@ func BootstrapOptions(arch string, tags ...string) *appbuild.Options {
 		LDFlags: "-s -w",
 		Trim:    true,
 	}
-}
-
-// readManifest compiles and runs a helper for the build machine that
-// prints the app's manifest. appErr is what app.Err reported there.
-func readManifest(ctx context.Context, pkg *appbuild.Package, tmp string) (m *sdk.Manifest, raw []byte, appErr string, err error) {
-	helper := filepath.Join(tmp, "manifest")
-	if runtime.GOOS == "windows" {
-		helper += ".exe"
-	}
-	err = appbuild.Build(ctx, pkg, manifestEntry, helper, &appbuild.Options{Env: []string{"CGO_ENABLED=0", "GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH}})
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("awsbuild: %w", err)
-	}
-	cmd := exec.CommandContext(ctx, helper)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, nil, "", fmt.Errorf("awsbuild: app %s does not start: %s", pkg.ImportPath, strings.TrimSpace(stderr.String()))
-	}
-	if i := strings.Index(stderr.String(), "faas-app-error: "); i >= 0 {
-		appErr = strings.Join(strings.Fields(stderr.String()[i+len("faas-app-error: "):]), " ")
-	}
-	m = &sdk.Manifest{}
-	if err := json.Unmarshal(stdout.Bytes(), m); err != nil {
-		return nil, nil, "", fmt.Errorf("awsbuild: manifest of %s: %w", pkg.ImportPath, err)
-	}
-	return m, stdout.Bytes(), appErr, nil
 }
 
 // zipTime is the modification time stored in the zip, fixed so that the

@@ -6,22 +6,16 @@
 package azurebuild
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
-	"strings"
 
-	"github.com/faaskit/faas/deploy/azurebuild/printmanifest"
 	"github.com/faaskit/faas/internal/appbuild"
-	"github.com/faaskit/faas/sdk"
 )
 
 // Entry is the provider entry point compiled into the handler.
@@ -67,9 +61,9 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	defer os.RemoveAll(tmp)
 
 	fmt.Fprintf(progress, "reading the manifest of %s\n", pkg.ImportPath)
-	m, appErr, err := readManifest(ctx, pkg, tmp)
+	m, appErr, err := appbuild.ReadManifest(ctx, pkg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("azurebuild: %w", err)
 	}
 	layout, err := NewLayout(m, opts)
 	if err != nil {
@@ -140,31 +134,6 @@ func describe(name, prefix string, fj FunctionJSON) string {
 		return fmt.Sprintf("%s: timer %q (NCRONTAB, UTC)", name, b.Schedule)
 	}
 	return name + ": " + b.Type
-}
-
-// readManifest compiles and runs a native helper that prints the app's
-// manifest; appErr is what app.Err reported on the build machine.
-func readManifest(ctx context.Context, pkg *appbuild.Package, tmp string) (m *sdk.Manifest, appErr string, err error) {
-	bin := filepath.Join(tmp, "printmanifest")
-	entry := appbuild.Entry{Import: "github.com/faaskit/faas/deploy/azurebuild/printmanifest", Func: "Main"}
-	native := []string{"CGO_ENABLED=0", "GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH} // it runs here
-	if err := appbuild.Build(ctx, pkg, entry, bin, &appbuild.Options{Env: native}); err != nil {
-		return nil, "", fmt.Errorf("azurebuild: %w", err)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, "", fmt.Errorf("azurebuild: reading the manifest: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	var out printmanifest.Output
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, "", fmt.Errorf("azurebuild: reading the manifest: %w", err)
-	}
-	if out.Manifest == nil {
-		return nil, "", errors.New("azurebuild: the app printed no manifest")
-	}
-	return out.Manifest, out.Err, nil
 }
 
 func joinErrs(errs []error) error {

@@ -59,3 +59,17 @@ func TestBuild(t *testing.T) {
 		t.Errorf("the build left zz_faas_main in the source tree")
 	}
 }
+
+func TestReadManifest(t *testing.T) {
+	p, err := Inspect(t.Context(), "../../sdk/providertest/capp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, appErr, err := ReadManifest(t.Context(), p)
+	if err != nil || appErr != "" {
+		t.Fatalf("ReadManifest: %v, app error %q", err, appErr)
+	}
+	if m.App != "conformance" || len(m.Functions) != 4 || len(m.Resources) != 3 {
+		t.Errorf("manifest %+v; want the conformance app's 4 functions and 3 resources", m)
+	}
+}

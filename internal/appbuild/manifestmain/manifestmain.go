@@ -1,8 +1,7 @@
-// Package printmanifest is the entry point of a throwaway native binary
-// that azurebuild compiles with internal/appbuild to read an app's
-// manifest and registration errors at build time, before cross-compiling
-// the real handler (which may not run on the build machine).
-package printmanifest
+// Package manifestmain is the entry point of the helper program that
+// appbuild.ReadManifest compiles for the build machine: Main builds the app
+// and prints its Output as JSON on stdout.
+package manifestmain
 
 import (
 	"encoding/json"
@@ -12,13 +11,13 @@ import (
 	"github.com/faaskit/faas/sdk"
 )
 
-// Output is what Main writes to stdout as JSON.
+// Output is what Main prints.
 type Output struct {
 	Manifest *sdk.Manifest `json:"manifest"`
 	Err      string        `json:"error,omitempty"` // app.Err(), if any
 }
 
-// Main builds the app and prints its Output.
+// Main prints the manifest and registration errors of the app newApp builds.
 func Main(newApp func() *sdk.App) {
 	app := newApp()
 	out := Output{Manifest: app.Manifest()}
@@ -26,7 +25,7 @@ func Main(newApp func() *sdk.App) {
 		out.Err = err.Error()
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
-		fmt.Fprintln(os.Stderr, "printmanifest:", err)
+		fmt.Fprintln(os.Stderr, "manifestmain:", err)
 		os.Exit(1)
 	}
 }
