@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -41,6 +42,12 @@ type Options struct {
 	// Tags are extra build tags, e.g. "faas.localdrivers" to link the
 	// file:// and mem:// drivers for local tests.
 	Tags []string
+	// Wrap, if set, wraps the app constructor (appbuild.Options.Wrap).
+	Wrap *appbuild.Entry
+	// Local builds the bootstrap for this machine's OS and architecture
+	// instead of linux/Arch, to run it under a local Lambda host (faas dev
+	// --emulate=aws on a non-Linux machine).
+	Local bool
 }
 
 // Result lists what Build wrote.
@@ -68,7 +75,7 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 		if opts.Progress != nil {
 			o.Progress = opts.Progress
 		}
-		o.Tags = opts.Tags
+		o.Tags, o.Wrap, o.Local = opts.Tags, opts.Wrap, opts.Local
 	}
 	if o.Arch == "x86_64" {
 		o.Arch = "amd64"
@@ -106,7 +113,12 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 
 	fmt.Fprintf(o.Progress, "compiling bootstrap for linux/%s\n", o.Arch)
 	bin := filepath.Join(tmp, "bootstrap")
-	if err := appbuild.Build(ctx, pkg, Entry, bin, BootstrapOptions(o.Arch, o.Tags...)); err != nil {
+	bo := BootstrapOptions(o.Arch, o.Tags...)
+	bo.Wrap = o.Wrap
+	if o.Local {
+		bo.Env = append(bo.Env, "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH) // the last value of a key wins
+	}
+	if err := appbuild.Build(ctx, pkg, Entry, bin, bo); err != nil {
 		return nil, fmt.Errorf("awsbuild: %w", err)
 	}
 	binInfo, err := os.Stat(bin)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 
 	"github.com/faaskit/faas/internal/appbuild"
 )
@@ -32,6 +33,12 @@ type Options struct {
 	// (none), so that public paths are the app's own paths, as on every
 	// other provider; set "api" for the Functions default.
 	RoutePrefix string
+	// Wrap, if set, wraps the app constructor (appbuild.Options.Wrap).
+	Wrap *appbuild.Entry
+	// Local compiles the handler for this machine's OS and architecture
+	// instead of linux/amd64, to run it under a local Functions host
+	// (faas dev --emulate=azure on a non-Linux machine).
+	Local bool
 }
 
 // Result lists what Build wrote.
@@ -71,11 +78,11 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	fmt.Fprintf(progress, "compiling the custom handler (linux/amd64, CGO_ENABLED=0)\n")
 	handler := filepath.Join(tmp, HandlerName)
-	err = appbuild.Build(ctx, pkg, Entry, handler, &appbuild.Options{
-		Env:     []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"},
-		LDFlags: "-s -w",
-		Trim:    true,
-	})
+	env := []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"}
+	if opts.Local {
+		env = append(env, "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH) // the last value of a key wins
+	}
+	err = appbuild.Build(ctx, pkg, Entry, handler, &appbuild.Options{Env: env, LDFlags: "-s -w", Trim: true, Wrap: opts.Wrap})
 	if err != nil {
 		return nil, fmt.Errorf("azurebuild: %w", err)
 	}

@@ -73,3 +73,25 @@ func TestReadManifest(t *testing.T) {
 		t.Errorf("manifest %+v; want the conformance app's 4 functions and 3 resources", m)
 	}
 }
+
+// TestBuildWrap checks that Options.Wrap sits between the app constructor
+// and the entry point: the wrapper runs when the entry point builds the app.
+func TestBuildWrap(t *testing.T) {
+	p, err := Inspect(t.Context(), "../../sdk/providertest/capp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const td = "github.com/faaskit/faas/internal/appbuild/testdata/"
+	out := filepath.Join(t.TempDir(), "app")
+	opts := &Options{Wrap: &Entry{Import: td + "wrapper", Func: "Announce"}}
+	if err := Build(t.Context(), p, Entry{Import: td + "entry", Func: "Run"}, out, opts); err != nil {
+		t.Fatal(err)
+	}
+	b, err := exec.Command(out).Output()
+	if err != nil {
+		t.Fatalf("running the built app: %v", err)
+	}
+	if got, want := string(b), "wrapped\napp conformance\n"; got != want {
+		t.Errorf("built app printed %q; want %q", got, want)
+	}
+}

@@ -21,7 +21,7 @@ import (
 const (
 	EnvAddr     = "FAAS_DEV_ADDR"      // listen address, default 127.0.0.1:8080
 	EnvListenFD = "FAAS_DEV_LISTEN_FD" // an inherited listening socket, instead of EnvAddr
-	EnvData     = "FAAS_DEV_DATA"      // data directory, default .faas/dev
+	EnvData     = devbind.EnvData      // data directory, default .faas/dev
 )
 
 // Main runs the app built by newApp under the local runtime and exits. It is
@@ -39,19 +39,16 @@ func Main(newApp func() *sdk.App) {
 // Run is Main without the process handling: it serves until ctx is done.
 func Run(ctx context.Context, newApp func() *sdk.App, lookup func(string) (string, bool)) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ln, err := listen(lookup)
+	ln, err := Listen(lookup)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
 	baseURL := "http://" + ln.Addr().String()
-	dataDir := ".faas/dev"
-	if v, ok := lookup(EnvData); ok && v != "" {
-		dataDir = v
-	}
+	dataDir := DataDir(lookup)
 	// The app's auth middleware reads its issuer from the environment when
 	// it is built: point it at the dev issuer unless the user chose another.
-	for k, v := range map[string]string{"FAAS_AUTH_ISSUER": baseURL + IssuerPath, "FAAS_AUTH_AUDIENCE": DevAudience, "FAAS_AUTH_CLIENT_ID": DevAudience} {
+	for k, v := range AuthEnv(baseURL) {
 		if _, ok := lookup(k); !ok {
 			os.Setenv(k, v)
 		}
@@ -67,14 +64,35 @@ func Run(ctx context.Context, newApp func() *sdk.App, lookup func(string) (strin
 	}
 	app.Bind(devbind.New(dataDir, srv), lookup)
 	defer srv.Close()
+	fmt.Fprintf(os.Stderr, "faas dev: app %q serving %s (data in %s)\n", app.Name(), baseURL, dataDir)
+	return Serve(ctx, ln, srv, logger)
+}
 
+// AuthEnv is the environment that points an app's auth middleware
+// (sdk/auth.ConfigFromEnv) at the dev issuer of a server at baseURL.
+func AuthEnv(baseURL string) map[string]string {
+	return map[string]string{"FAAS_AUTH_ISSUER": baseURL + IssuerPath, "FAAS_AUTH_AUDIENCE": DevAudience, "FAAS_AUTH_CLIENT_ID": DevAudience}
+}
+
+// DataDir is the data directory named by EnvData, default .faas/dev.
+func DataDir(lookup func(string) (string, bool)) string {
+	if v, ok := lookup(EnvData); ok && v != "" {
+		return v
+	}
+	return ".faas/dev"
+}
+
+// Serve serves srv on ln, and runs its deliveries and schedules, until ctx
+// is done or serving fails; then it shuts the HTTP server down gracefully
+// (within 10s). It does not close srv.
+func Serve(ctx context.Context, ln net.Listener, srv *Server, logger *slog.Logger) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { errc <- srv.Run(runCtx) }()
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(os.Stderr, "faas dev: app %q serving %s (data in %s)\n", app.Name(), baseURL, dataDir)
+	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
@@ -89,7 +107,9 @@ func Run(ctx context.Context, newApp func() *sdk.App, lookup func(string) (strin
 	return err
 }
 
-func listen(lookup func(string) (string, bool)) (net.Listener, error) {
+// Listen returns the listening socket inherited from faas dev (EnvListenFD)
+// or, without one, a new listener on EnvAddr (default 127.0.0.1:8080).
+func Listen(lookup func(string) (string, bool)) (net.Listener, error) {
 	if v, ok := lookup(EnvListenFD); ok && v != "" {
 		fd, err := strconv.Atoi(v)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/faaskit/faas/internal/appbuild"
@@ -24,6 +26,7 @@ type Options struct {
 	DataDir  string
 	NoWatch  bool
 	Interval time.Duration
+	Emulate  string
 }
 
 // NewCmdDev returns the dev command. runF replaces devRun in tests.
@@ -39,9 +42,18 @@ Source changes rebuild and restart the app; the port stays open throughout.
 
 A development OIDC issuer runs at /_faas/oidc so sign-in works exactly as
 in the cloud. The app directory must hold a Go package that declares
-func App() *sdk.App.`,
+func App() *sdk.App.
+
+With --emulate=aws|gcp|azure the app is built as that provider's artifact
+instead ('faas build --provider', for this machine) and served through the
+provider's local host: the real bootstrap under a Lambda Runtime API host,
+the buildpack-built functions-framework server receiving CloudEvents, or
+the custom handler under a Functions host. HTTP requests, topic messages,
+blob events and schedules reach the app as that platform's native events;
+the stores, sign-in and the admin endpoints stay the same.`,
 		Example: `  faas dev ./examples/todo
   faas dev --port 0 --data /tmp/todo-data ./examples/todo
+  faas dev --emulate=aws ./examples/todo
 
   # then, in another shell:
   TOKEN=$(curl -s -X POST http://127.0.0.1:8080/_faas/oidc/token \
@@ -56,6 +68,9 @@ func App() *sdk.App.`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cmdutil.Usagef("--port %d: want 0 (any free port) to 65535", opts.Port)
 			}
+			if opts.Emulate != "" && !slices.Contains(Emulated, opts.Emulate) {
+				return cmdutil.Usagef("--emulate %q: want one of %s", opts.Emulate, strings.Join(Emulated, ", "))
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -66,6 +81,8 @@ func App() *sdk.App.`,
 	cmd.Flags().StringVar(&opts.DataDir, "data", "", "data directory (default <dir>/.faas/dev)")
 	cmd.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "do not rebuild on source changes")
 	cmd.Flags().DurationVar(&opts.Interval, "poll", 300*time.Millisecond, "how often to check sources for changes")
+	cmd.Flags().StringVar(&opts.Emulate, "emulate", "", "serve the app through a provider's local host: aws, gcp or azure")
+	cmd.RegisterFlagCompletionFunc("emulate", cobra.FixedCompletions(Emulated, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -106,9 +123,13 @@ func devRun(ctx context.Context, opts *Options) error {
 	}
 	defer os.Remove(StatePath(dataDir))
 
-	sup := &supervisor{io: opts.IO, pkg: pkg, dataDir: dataDir, ln: ln, url: url}
+	sup := &supervisor{io: opts.IO, pkg: pkg, dataDir: dataDir, ln: ln, url: url, emulate: opts.Emulate}
 	start := time.Now()
-	fmt.Fprintf(opts.IO.ErrOut, "faas dev: building %s\n", pkg.ImportPath)
+	if opts.Emulate != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "faas dev: building %s for %s, to serve through its local host\n", pkg.ImportPath, opts.Emulate)
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "faas dev: building %s\n", pkg.ImportPath)
+	}
 	if err := sup.rebuild(ctx); err != nil {
 		return err
 	}

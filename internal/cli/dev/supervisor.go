@@ -23,6 +23,9 @@ type supervisor struct {
 	dataDir string
 	ln      *net.TCPListener
 	url     string
+	// emulate, if set, is the provider whose local host serves the app:
+	// the child is then this executable's HostCommand.
+	emulate string
 
 	gen   int
 	child *exec.Cmd
@@ -35,27 +38,61 @@ var localEntry = appbuild.Entry{Import: "github.com/faaskit/faas/providers/local
 // replaced, so a broken edit never takes the app down.
 func (s *supervisor) rebuild(ctx context.Context) error {
 	s.gen++
-	bin := filepath.Join(s.dataDir, "bin", fmt.Sprintf("app-%d", s.gen))
-	if err := appbuild.Build(ctx, s.pkg, localEntry, bin, nil); err != nil {
+	argv, err := s.build(ctx, s.gen)
+	if err != nil {
 		return err
 	}
 	s.stop()
-	if err := s.start(ctx, bin); err != nil {
+	if err := s.start(ctx, argv); err != nil {
 		return err
 	}
 	if s.gen > 1 {
-		os.Remove(filepath.Join(s.dataDir, "bin", fmt.Sprintf("app-%d", s.gen-1)))
+		os.RemoveAll(s.artifact(s.gen - 1))
 	}
 	return nil
 }
 
-func (s *supervisor) start(ctx context.Context, bin string) error {
+// artifact is where generation gen is built.
+func (s *supervisor) artifact(gen int) string {
+	if s.emulate != "" {
+		return filepath.Join(s.dataDir, "bin", fmt.Sprintf("%s-%d", s.emulate, gen))
+	}
+	return filepath.Join(s.dataDir, "bin", fmt.Sprintf("app-%d", gen))
+}
+
+// build compiles generation gen and returns the command line that serves it.
+func (s *supervisor) build(ctx context.Context, gen int) ([]string, error) {
+	out := s.artifact(gen)
+	if s.emulate == "" {
+		if err := appbuild.Build(ctx, s.pkg, localEntry, out, nil); err != nil {
+			return nil, err
+		}
+		return []string{out}, nil
+	}
+	em, err := emulatorFor(s.emulate)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(out); err != nil {
+		return nil, err
+	}
+	if err := em.build(ctx, s.pkg.Dir, out, s.io.ErrOut); err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding the faas executable to run the %s host: %w", s.emulate, err)
+	}
+	return []string{self, HostCommand, "--emulate=" + s.emulate, out}, nil
+}
+
+func (s *supervisor) start(ctx context.Context, argv []string) error {
 	f, err := s.ln.File()
 	if err != nil {
 		return fmt.Errorf("sharing the listener: %w", err)
 	}
 	defer f.Close()
-	cmd := exec.Command(bin)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = s.pkg.Dir
 	cmd.Stdout, cmd.Stderr = s.io.ErrOut, s.io.ErrOut
 	cmd.ExtraFiles = []*os.File{f} // fd 3

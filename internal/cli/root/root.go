@@ -31,6 +31,6 @@ and locally with 'faas dev' without Docker or a cloud account.`,
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	cmd.AddCommand(build.NewCmdBuild(f, nil), dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f))
+	cmd.AddCommand(build.NewCmdBuild(f, nil), dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f), dev.NewCmdDevHost(f))
 	return cmd
 }

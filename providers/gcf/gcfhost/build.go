@@ -122,12 +122,15 @@ func Build(ctx context.Context, zipPath, workDir string) (string, error) {
 	if err := os.WriteFile(filepath.Join(mainDir, "main.go"), buf.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("gcfhost: %w", err)
 	}
-	bin := filepath.Join(workDir, "bin", binaryName)
+	bin := BinaryPath(workDir)
 	if _, err := goOut(ctx, src, "build", "-o", bin, "./"+appModuleDir); err != nil {
 		return "", err
 	}
 	return bin, nil
 }
+
+// BinaryPath is where Build writes the server binary built in workDir.
+func BinaryPath(workDir string) string { return filepath.Join(workDir, "bin", binaryName) }
 
 // detectPackage mirrors the buildpack's get_package converter: parse every
 // .go file at the root (imports only, _test.go included, build constraints

@@ -35,6 +35,9 @@ type Options struct {
 	// WorkDir is where the bundle is unpacked and built (default: a new
 	// temporary directory, removed by Close).
 	WorkDir string
+	// Binary, if set, is the server already built from the bundle by
+	// Build; Start then runs it instead of building again.
+	Binary string
 }
 
 // Host is a running bundle: one functions-framework process per function.
@@ -61,7 +64,8 @@ type process struct {
 }
 
 // Start builds the bundle in distDir (source.zip and manifest.json, as
-// written by deploy/gcpbuild) and starts every function. ctx bounds the
+// written by deploy/gcpbuild), unless Options.Binary names the server
+// already built, and starts every function. ctx bounds the
 // build and start-up only.
 func Start(ctx context.Context, distDir string, opts *Options) (*Host, error) {
 	var o Options
@@ -89,10 +93,12 @@ func Start(ctx context.Context, distDir string, opts *Options) (*Host, error) {
 		}
 		h.ownsDir = true
 	}
-	bin, err := Build(ctx, filepath.Join(distDir, "source.zip"), h.workDir)
-	if err != nil {
-		h.Close()
-		return nil, err
+	bin := o.Binary
+	if bin == "" {
+		if bin, err = Build(ctx, filepath.Join(distDir, "source.zip"), h.workDir); err != nil {
+			h.Close()
+			return nil, err
+		}
 	}
 	for _, fm := range m.Functions {
 		p, err := h.startProcess(ctx, bin, fm, &o)
