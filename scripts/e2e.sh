@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests of the examples/todo app.
 #
-# usage: scripts/e2e.sh [--check-dist] [--no-restart] [TARGET...]
+# usage: scripts/e2e.sh [--check-dist] [--no-restart] [--no-walkthrough] [TARGET...]
 #
 #   TARGET        local (default): `faas dev ./examples/todo`
 #                 any other name X: `faas dev --emulate=X ./examples/todo`
@@ -10,10 +10,12 @@
 #                 what `npm run build` makes from the lockfile; alone, it
 #                 runs only this check.
 #   --no-restart  skip the "survives a restart" phase.
+#   --no-walkthrough  skip the README walk-through phase.
 #
 # For each target: start `faas dev` on a fresh data directory, run
 # e2e/main.test.mjs against it, restart it on the same data directory, run
-# e2e/after-restart.test.mjs. Installs Debian's chromium and the npm
+# e2e/after-restart.test.mjs; then start it on another fresh data directory
+# and run the README's curl walk-through (scripts/walkthrough.sh). Installs Debian's chromium and the npm
 # packages when missing. Screenshots and server logs go to
 # examples/todo/web/e2e/artifacts/. Exits non-zero if anything failed.
 #
@@ -31,11 +33,13 @@ READY_TIMEOUT=${E2E_READY_TIMEOUT:-600}
 
 check_dist=0
 restart=1
+walkthrough=1
 targets=()
 for arg in "$@"; do
 	case "$arg" in
 	--check-dist) check_dist=1 ;;
 	--no-restart) restart=0 ;;
+	--no-walkthrough) walkthrough=0 ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -208,6 +212,26 @@ run_target() {
 	[ $rc -eq 0 ] || log "$target: server log: $ART/$target-server-after-restart.log"
 }
 
+# run_walkthrough TARGET: the README's curl walk-through on fresh data.
+run_walkthrough() {
+	local target=$1 data
+	data=$(mktemp -d "${TMPDIR:-/tmp}/faas-walkthrough-$target.XXXXXX")
+	DATA_DIRS+=("$data")
+	if ! start_server "$target" "$data" "$ART/$target-server-walkthrough.log"; then
+		record "$target: start faas dev for the walk-through" 1
+		return
+	fi
+	local rc=0
+	log "$target: walkthrough: README curl walk-through against $URL"
+	WALKTHROUGH_FAAS=${E2E_FAAS:-} "$ROOT/scripts/walkthrough.sh" "$URL" >"$ART/$target-walkthrough.txt" 2>&1 || rc=$?
+	record "$target: README walk-through" $rc
+	stop_server
+	if [ $rc -ne 0 ]; then
+		tail -n 20 "$ART/$target-walkthrough.txt" >&2
+		log "$target: transcript $ART/$target-walkthrough.txt, server log $ART/$target-server-walkthrough.log"
+	fi
+}
+
 mkdir -p "$ART"
 if [ $check_dist -eq 1 ]; then
 	rc=0
@@ -219,6 +243,7 @@ if [ ${#targets[@]} -gt 0 ]; then
 	ensure_node_modules
 	for t in "${targets[@]}"; do
 		run_target "$t"
+		[ $walkthrough -eq 0 ] || run_walkthrough "$t"
 	done
 fi
 
