@@ -21,7 +21,7 @@ import (
 // of an emulated deployment: the dev broker delivers the provider's native
 // event (SQS batch, Pub/Sub CloudEvent, Service Bus trigger payload; S3
 // notification, Storage CloudEvent, Event Grid event; EventBridge event,
-// Scheduler CloudEvent, timer payload) to the real built binary.
+// Cloud Scheduler HTTP call, timer payload) to the real built binary.
 func TestEmulate(t *testing.T) {
 	for _, provider := range Emulated {
 		t.Run(provider, func(t *testing.T) {
