@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
@@ -77,38 +78,10 @@ func (v *Verifier) newIDTokenVerifier(jwksURL string, algs []string) *oidc.IDTok
 	if len(algs) == 0 {
 		algs = signingAlgs
 	}
-	// The key set lives as long as the Verifier, so it must not inherit a
-	// request's context; it only takes the HTTP client from this one.
-	remote := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), v.cfg.HTTPClient), jwksURL)
-	return oidc.NewVerifier(v.cfg.Issuer, keySet{remote: remote}, &oidc.Config{
+	keys := newKeySet(jwksURL, v.cfg.HTTPClient, func() time.Time { return v.now() })
+	return oidc.NewVerifier(v.cfg.Issuer, keys, &oidc.Config{
 		SupportedSigningAlgs: algs,
 		SkipClientIDCheck:    true,
 		SkipExpiryCheck:      true,
 	})
-}
-
-// keySet wraps go-oidc's RemoteKeySet to tell a failed JWKS fetch apart from
-// a bad signature, which go-oidc's verifier reports alike: RemoteKeySet wraps
-// (with %w) only its fetch failures, and keySet records them in the
-// fetchFailure that Verify put in the context.
-type keySet struct {
-	remote *oidc.RemoteKeySet
-}
-
-type fetchFailureKey struct{}
-
-// fetchFailure receives a JWKS fetch error during one Verify call.
-type fetchFailure struct {
-	err error
-}
-
-// VerifySignature implements oidc.KeySet.
-func (k keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	payload, err := k.remote.VerifySignature(ctx, jwt)
-	if err != nil && errors.Unwrap(err) != nil {
-		if f, ok := ctx.Value(fetchFailureKey{}).(*fetchFailure); ok {
-			f.err = fmt.Errorf("jwks: %w", err)
-		}
-	}
-	return payload, err
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,40 +191,95 @@ func TestVerifyLazyDiscoveryIsCached(t *testing.T) {
 	}
 }
 
+// testClock is a Verifier clock that tests move forward.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
 func TestVerifyKeyRotation(t *testing.T) {
 	ti := newTestIssuer(t)
 	v := newTestVerifier(t, ti, Config{})
+	clock := &testClock{}
+	v.now = clock.now
 	old := ti.sign(t, ti.claims())
 	if _, err := v.Verify(context.Background(), old); err != nil {
 		t.Fatal(err)
 	}
 	ti.rotate(t, "key-2")
 	rotated := ti.sign(t, ti.claims())
-	// go-oidc's RemoteKeySet hands the result of a fetch that has just
-	// finished to callers arriving in the instant before it clears its
-	// in-flight marker, so a token with the new kid can fail once if it
-	// arrives microseconds after the previous fetch; the next call refetches.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := v.Verify(context.Background(), rotated)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("token with the new kid: %v", err)
-		}
-		time.Sleep(5 * time.Millisecond)
+	clock.advance(jwksMinInterval)
+	if _, err := v.Verify(context.Background(), rotated); err != nil {
+		t.Fatalf("token with the new kid: %v", err)
 	}
 	if _, j := ti.hits(); j != 2 {
 		t.Errorf("jwks fetched %d times, want 2 (the unknown kid must trigger a refetch)", j)
 	}
-	// A kid the issuer never published is rejected. (go-oidc keeps trusting
-	// cached keys until a refetch replaces them, so a token signed by the
-	// retired key-1 may still pass for a while.)
+	// A kid the issuer never published is rejected.
 	rogue := newTestKey(t, "key-3")
 	token := signWith(t, jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: rogue.priv, KeyID: rogue.kid}}, ti.claims())
 	if _, err := v.Verify(context.Background(), token); sdk.CodeOf(err) != sdk.CodeUnauthenticated {
 		t.Errorf("token with an unpublished kid: err = %v, want unauthenticated", err)
+	}
+}
+
+// TestVerifyForgedTokensDoNotFetch checks that tokens which fail to verify
+// (an unknown kid, a known kid with a bad signature) cause at most one JWKS
+// request per jwksMinInterval, while valid tokens keep verifying.
+func TestVerifyForgedTokensDoNotFetch(t *testing.T) {
+	ti := newTestIssuer(t)
+	v := newTestVerifier(t, ti, Config{})
+	clock := &testClock{}
+	v.now = clock.now
+	good := ti.sign(t, ti.claims())
+	if _, err := v.Verify(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	forger := newTestKey(t, "forger")
+	var forged []string
+	for _, kid := range []string{"random-1", "random-2", "random-3", "key-1"} { // key-1 is the issuer's own kid
+		forged = append(forged, signWith(t, jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: forger.priv, KeyID: kid}}, ti.claims()))
+	}
+	for round := 1; round <= 2; round++ {
+		for _, tok := range forged {
+			if _, err := v.Verify(context.Background(), tok); sdk.CodeOf(err) != sdk.CodeUnauthenticated {
+				t.Fatalf("forged token: err = %v, want unauthenticated", err)
+			}
+			if _, err := v.Verify(context.Background(), good); err != nil {
+				t.Fatalf("valid token after a forged one: %v", err)
+			}
+		}
+		if _, j := ti.hits(); j != round {
+			t.Errorf("round %d: jwks fetched %d times; want %d (one per interval)", round, j, round)
+		}
+		clock.advance(jwksMinInterval)
+	}
+}
+
+// TestVerifyWithdrawnKeyExpires checks that a key the issuer stopped
+// publishing stops verifying once the cached keys are keysMaxAge old.
+func TestVerifyWithdrawnKeyExpires(t *testing.T) {
+	ti := newTestIssuer(t)
+	v := newTestVerifier(t, ti, Config{})
+	clock := &testClock{}
+	v.now = clock.now
+	claims := ti.claims()
+	claims["exp"] = unix(3 * keysMaxAge)
+	withdrawn := ti.sign(t, claims)
+	if _, err := v.Verify(context.Background(), withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	ti.rotate(t, "key-2")
+	clock.advance(keysMaxAge - time.Minute)
+	if _, err := v.Verify(context.Background(), withdrawn); err != nil {
+		t.Fatalf("within keysMaxAge the cached key still verifies: %v", err)
+	}
+	clock.advance(2 * time.Minute)
+	if _, err := v.Verify(context.Background(), withdrawn); sdk.CodeOf(err) != sdk.CodeUnauthenticated {
+		t.Errorf("token signed with a withdrawn key after keysMaxAge: err = %v, want unauthenticated", err)
+	}
+	if _, j := ti.hits(); j != 2 {
+		t.Errorf("jwks fetched %d times; want 2 (the keys expire and are fetched again)", j)
 	}
 }
 
