@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -32,12 +31,25 @@ type App struct {
 // Options configures an App. Reserved for future settings; pass nil.
 type Options struct{}
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,47}[a-z0-9]$|^[a-z]$`)
+// validName reports whether name is 1-49 lower-case letters, digits and
+// '-', starting with a letter and not ending with '-'. (A hand-written
+// check: a package-level regexp would be compiled on every cold start.)
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 49 || name[0] < 'a' || name[0] > 'z' || name[len(name)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // New returns an empty App named name (lower-case letters, digits and '-').
 func New(name string, _ *Options) *App {
 	a := &App{name: name, byName: map[string]*Function{}, resByName: map[string]*resource{}}
-	if !nameRE.MatchString(name) {
+	if !validName(name) {
 		a.errf("app name %q: use 1-49 lower-case letters, digits and '-', starting with a letter", name)
 	}
 	return a
@@ -51,7 +63,7 @@ func (a *App) errf(format string, args ...any) {
 }
 
 func (a *App) addFunction(f *Function) *Function {
-	if !nameRE.MatchString(f.name) {
+	if !validName(f.name) {
 		a.errf("function %q: name must be 1-49 lower-case letters, digits and '-', starting with a letter", f.name)
 	}
 	if _, dup := a.byName[f.name]; dup {
@@ -152,7 +164,7 @@ func (a *App) Schedule(name, expr string, h ScheduleHandler, opts *ScheduleOptio
 }
 
 func (a *App) addResource(name string, kind ResourceKind, key, url string) *resource {
-	if !nameRE.MatchString(name) {
+	if !validName(name) {
 		a.errf("%s %q: name must be 1-49 lower-case letters, digits and '-', starting with a letter", kind, name)
 	}
 	if old, dup := a.resByName[name]; dup {

@@ -30,7 +30,8 @@ var builds struct {
 }
 
 // buildArtifacts builds the to-do app with awsbuild and the hello-world
-// aws-lambda-go bootstrap with the same flags (amd64, so they run here).
+// aws-lambda-go bootstrap with the same flags (amd64, so they run here),
+// and zips both with awsbuild.WriteZip.
 func buildArtifacts(b *testing.B) (todo, hello artifact) {
 	builds.once.Do(func() {
 		dir, err := os.MkdirTemp("", "faas-bench-aws-")
@@ -149,34 +150,8 @@ func unzip(zipPath, dir string) (string, int64, error) {
 	return out, fi.Size(), w.Close()
 }
 
-// zipSize zips bin the way awsbuild does and returns the zip's size.
+// zipSize zips bin exactly as awsbuild zips a bootstrap and returns the
+// zip's size.
 func zipSize(bin, zipPath string) (int64, error) {
-	f, err := os.Create(zipPath)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	in, err := os.Open(bin)
-	if err != nil {
-		return 0, err
-	}
-	defer in.Close()
-	zw := zip.NewWriter(f)
-	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-	hdr.SetMode(0o755)
-	w, err := zw.CreateHeader(hdr)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := io.Copy(w, in); err != nil {
-		return 0, err
-	}
-	if err := zw.Close(); err != nil {
-		return 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), nil
+	return awsbuild.WriteZip(zipPath, bin)
 }

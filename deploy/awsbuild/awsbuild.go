@@ -5,17 +5,29 @@
 //
 //	bootstrap.zip   one executable "bootstrap" at the root (mode 0755),
 //	                a static linux binary (CGO_ENABLED=0) built with
-//	                -tags lambda.norpc -trimpath -ldflags="-s -w"
-//	                -buildvcs=false; the zip is reproducible (fixed times)
+//	                -tags lambda.norpc,grpcnotrace plus the driver tags
+//	                -trimpath -ldflags="-s -w" -buildvcs=false; the zip
+//	                is reproducible (fixed times, Deflate at its best
+//	                compression level)
 //	manifest.json   the app's manifest (functions, triggers, resources)
 //
 // One bootstrap serves every function of the app; the deployer creates
 // one Lambda function per app function from the same zip and sets
 // FAAS_FUNCTION on each (see package providers/awslambda).
+//
+// The bootstrap links only the gocloud.dev drivers for the resource kinds
+// the manifest declares (DriverTags), and it is built with grpcnotrace:
+// gocloud.dev's portable packages import gRPC for its status codes, and
+// gRPC's default golang.org/x/net/trace import brings html/template, whose
+// reflective method calls make the linker keep every exported method of
+// every type stored in an interface (every operation of every AWS client).
+// The tag removes only gRPC's /debug/requests and /debug/events pages on
+// http.DefaultServeMux, which a Lambda function never serves.
 package awsbuild
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +35,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +53,8 @@ type Options struct {
 	// Progress receives one line per step. Default: discarded.
 	Progress io.Writer
 	// Tags are extra build tags, e.g. "faas.localdrivers" to link the
-	// file:// and mem:// drivers for local tests.
+	// file:// and mem:// drivers for local tests. The driver tags
+	// (DriverTags) are added from the manifest.
 	Tags []string
 	// Wrap, if set, wraps the app constructor (appbuild.Options.Wrap).
 	Wrap *appbuild.Entry
@@ -113,7 +127,7 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 
 	fmt.Fprintf(o.Progress, "compiling bootstrap for linux/%s\n", o.Arch)
 	bin := filepath.Join(tmp, "bootstrap")
-	bo := BootstrapOptions(o.Arch, o.Tags...)
+	bo := BootstrapOptions(o.Arch, append(DriverTags(man), o.Tags...)...)
 	bo.Wrap = o.Wrap
 	if o.Local {
 		bo.Env = append(bo.Env, "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH) // the last value of a key wins
@@ -127,7 +141,11 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	zipPath := filepath.Join(outDir, ZipName)
 	fmt.Fprintf(o.Progress, "writing %s\n", zipPath)
-	zipSize, err := writeZip(zipPath, bin)
+	level := flate.BestCompression
+	if o.Local {
+		level = flate.BestSpeed // never uploaded: unpacked at once by the local host
+	}
+	zipSize, err := writeZip(zipPath, bin, level)
 	if err != nil {
 		return nil, err
 	}
@@ -152,19 +170,57 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 // with extra build tags.
 func BootstrapOptions(arch string, tags ...string) *appbuild.Options {
 	return &appbuild.Options{
-		Tags:    append([]string{"lambda.norpc"}, tags...),
+		Tags:    append([]string{"lambda.norpc", "grpcnotrace"}, tags...),
 		Env:     []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + arch, "GOFLAGS=" + strings.TrimSpace(os.Getenv("GOFLAGS")+" -buildvcs=false")},
 		LDFlags: "-s -w",
 		Trim:    true,
 	}
 }
 
+// Build tags that select the gocloud.dev drivers the bootstrap links (see
+// "Drivers" in package providers/awslambda).
+const (
+	// SelectTag turns driver selection on: without it every AWS driver is linked.
+	SelectTag = "faas.aws.select"
+	// BlobTag links gocloud.dev/blob/s3blob (s3:// buckets).
+	BlobTag = "faas.aws.blob"
+	// DocstoreTag links gocloud.dev/docstore/awsdynamodb/v2 (dynamodb:// collections).
+	DocstoreTag = "faas.aws.docstore"
+	// PubSubTag links gocloud.dev/pubsub/awssnssqs (awssns:// and awssqs:// topics).
+	PubSubTag = "faas.aws.pubsub"
+)
+
+// DriverTags returns the build tags that link exactly the drivers for the
+// resource kinds m declares: SelectTag and, per declared kind, BlobTag,
+// DocstoreTag or PubSubTag, in that order.
+func DriverTags(m *sdk.Manifest) []string {
+	tags := []string{SelectTag}
+	for _, kt := range []struct {
+		kind sdk.ResourceKind
+		tag  string
+	}{{sdk.KindBucket, BlobTag}, {sdk.KindCollection, DocstoreTag}, {sdk.KindTopic, PubSubTag}} {
+		if slices.ContainsFunc(m.Resources, func(r sdk.ResourceManifest) bool { return r.Kind == kt.kind }) {
+			tags = append(tags, kt.tag)
+		}
+	}
+	return tags
+}
+
 // zipTime is the modification time stored in the zip, fixed so that the
 // same binary always gives the same zip (and the same code hash on AWS).
 var zipTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// writeZip writes bin as the executable "bootstrap" at the root of a zip.
-func writeZip(zipPath, bin string) (int64, error) {
+// WriteZip writes bin as the executable "bootstrap" at the root of a
+// deployment package at zipPath and returns the zip's size. The entry is
+// Deflate-compressed at flate.BestCompression, which Lambda unpacks like
+// any other zip; compress/flate is deterministic, so the same binary always
+// gives the same zip.
+func WriteZip(zipPath, bin string) (int64, error) {
+	return writeZip(zipPath, bin, flate.BestCompression)
+}
+
+// writeZip is WriteZip at a given Deflate level.
+func writeZip(zipPath, bin string, level int) (int64, error) {
 	f, err := os.Create(zipPath)
 	if err != nil {
 		return 0, fmt.Errorf("awsbuild: %w", err)
@@ -176,6 +232,9 @@ func writeZip(zipPath, bin string) (int64, error) {
 	}
 	defer in.Close()
 	zw := zip.NewWriter(f)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, level)
+	})
 	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: zipTime}
 	hdr.SetMode(0o755) // also marks the entry as made on Unix, so Lambda keeps the x bit
 	w, err := zw.CreateHeader(hdr)

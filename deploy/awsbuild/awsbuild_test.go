@@ -3,9 +3,7 @@ package awsbuild
 import (
 	"archive/zip"
 	"bytes"
-	"debug/buildinfo"
 	"debug/elf"
-	"debug/gosym"
 	"encoding/json"
 	"io"
 	"os"
@@ -159,58 +157,30 @@ func checkStatic(t *testing.T, bin string) {
 // every function name in the pclntab (present even in stripped binaries).
 func checkNoOtherClouds(t *testing.T, bin string) {
 	t.Helper()
-	info, err := buildinfo.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	{
-		for _, d := range info.Deps {
-			for _, p := range forbidden {
-				if strings.HasPrefix(d.Path, strings.TrimSuffix(p, "/")) && strings.HasSuffix(p, "/") {
-					t.Errorf("bootstrap links module %s", d.Path)
-				}
+	l := readLinkage(t, bin)
+	for _, m := range l.modules {
+		for _, p := range forbidden {
+			if strings.HasPrefix(m, strings.TrimSuffix(p, "/")) && strings.HasSuffix(p, "/") {
+				t.Errorf("bootstrap links module %s", m)
 			}
 		}
-		var tags bool
-		for _, s := range info.Settings {
-			if s.Key == "-tags" && strings.Contains(s.Value, "lambda.norpc") {
-				tags = true
-			}
-			if s.Key == "CGO_ENABLED" && s.Value != "0" {
-				t.Errorf("CGO_ENABLED=%s", s.Value)
-			}
-			if strings.HasPrefix(s.Key, "vcs") {
-				t.Errorf("build info has %s; want -buildvcs=false", s.Key)
-			}
+	}
+	var tags bool
+	for _, s := range l.settings {
+		if s.Key == "-tags" && strings.Contains(s.Value, "lambda.norpc") {
+			tags = true
 		}
-		if !tags {
-			t.Errorf("build settings %v lack -tags lambda.norpc", info.Settings)
+		if s.Key == "CGO_ENABLED" && s.Value != "0" {
+			t.Errorf("CGO_ENABLED=%s", s.Value)
+		}
+		if strings.HasPrefix(s.Key, "vcs") {
+			t.Errorf("build info has %s; want -buildvcs=false", s.Key)
 		}
 	}
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
+	if !tags {
+		t.Errorf("build settings %v lack -tags lambda.norpc", l.settings)
 	}
-	defer f.Close()
-	pcln := f.Section(".gopclntab")
-	text := f.Section(".text")
-	if pcln == nil || text == nil {
-		t.Fatal("no .gopclntab or .text section")
-	}
-	data, err := pcln.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sawAWS bool
-	for _, fn := range tab.Funcs {
-		name := fn.Name
-		if strings.HasPrefix(name, "gocloud.dev/blob/s3blob.") {
-			sawAWS = true
-		}
+	for _, name := range l.funcs {
 		for _, p := range forbidden {
 			if strings.HasPrefix(name, p) {
 				t.Errorf("bootstrap contains %s", name)
@@ -218,7 +188,7 @@ func checkNoOtherClouds(t *testing.T, bin string) {
 			}
 		}
 	}
-	if !sawAWS {
+	if !l.hasPackage("gocloud.dev/blob/s3blob") {
 		t.Error("the symbol check found no gocloud.dev/blob/s3blob code; it is not reading the table")
 	}
 }

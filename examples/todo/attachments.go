@@ -209,6 +209,27 @@ func (s *service) deleteAllAttachments(ctx context.Context, t *Todo) error {
 	return errors.Join(errs...)
 }
 
+// eventContentType is the created object's content type: from the event,
+// or, where notifications carry none (S3), from the object itself. An
+// object already deleted again has none.
+func (s *service) eventContentType(ctx context.Context, e *sdk.BlobEvent) (string, error) {
+	if e.ContentType != "" {
+		return e.ContentType, nil
+	}
+	b, err := s.attachments.Open(ctx)
+	if err != nil {
+		return "", err
+	}
+	attrs, err := b.Attributes(ctx, e.Key)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: attributes of %s: %w", e.Key, err))
+	}
+	return attrs.ContentType, nil
+}
+
 // recordAttachment keeps a to-do's attachment list in step with its
 // bucket: created objects are added (or updated) with size and type,
 // deleted ones removed. A conflicting write is retried by redelivery.
@@ -237,7 +258,11 @@ func (s *service) recordAttachment(ctx context.Context, e *sdk.BlobEvent) error 
 		}
 	}
 	if e.Kind == sdk.BlobCreated {
-		kept = append(kept, Attachment{Name: name, Size: e.Size, ContentType: e.ContentType, UploadedAt: e.Time.UTC()})
+		ct, err := s.eventContentType(ctx, e)
+		if err != nil {
+			return err
+		}
+		kept = append(kept, Attachment{Name: name, Size: e.Size, ContentType: ct, UploadedAt: e.Time.UTC()})
 	}
 	if kept == nil {
 		kept = []Attachment{}

@@ -136,6 +136,16 @@ func TestWalkthrough(t *testing.T) {
 	if len(got.Attachments) != 1 || got.Attachments[0].Name != "receipt.pdf" || got.Attachments[0].Size != int64(len(payload)) || got.Attachments[0].ContentType != "application/pdf" {
 		t.Errorf("attachments recorded by the blob event: %+v", got.Attachments)
 	}
+	// S3 notifications carry no content type: the handler takes it from the object.
+	admin := &client{t: t, env: env}
+	st, _, b = admin.do("POST", "/_faas/invoke/attachment-meta", fmt.Sprintf(`{"kind":"created","key":"alice/%s/receipt.pdf","size":%d}`, created.ID, len(payload)), nil)
+	if st != 200 {
+		t.Fatalf("invoke attachment-meta: %d %s", st, b)
+	}
+	alice.json("GET", "/api/todos/"+created.ID, nil, 200, &got)
+	if len(got.Attachments) != 1 || got.Attachments[0].ContentType != "application/pdf" {
+		t.Errorf("after a blob event without a content type: %+v; want the object's type application/pdf", got.Attachments)
+	}
 	var stats map[string]int
 	alice.json("GET", "/api/stats", nil, 200, &stats)
 	if stats["created"] != 2 || stats["completed"] != 1 {

@@ -16,7 +16,7 @@ import (
 )
 
 // invokeRecords handles an SQS, SNS or S3 event.
-func (h *Handler) invokeRecords(ctx context.Context, inv *sdk.Invocation, payload []byte) ([]byte, error) {
+func (h *Handler) invokeRecords(ctx context.Context, st *invState, payload []byte) ([]byte, error) {
 	s := scanner{b: payload}
 	s.object()
 	var (
@@ -41,8 +41,8 @@ func (h *Handler) invokeRecords(ctx context.Context, inv *sdk.Invocation, payloa
 	if s.err != nil {
 		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding %s event: %w", source, s.err)
 	}
-	if inv.ID == "" && len(recs) > 0 {
-		inv.ID = recs[0].sqs.MessageId + recs[0].sns.SNS.MessageID
+	if len(recs) > 0 {
+		st.setID(recs[0].sqs.MessageId + recs[0].sns.SNS.MessageID)
 	}
 	switch source {
 	case sourceSQS:
@@ -208,18 +208,14 @@ func blobEvent(r *events.S3EventRecord) (*sdk.BlobEvent, error) {
 		}
 		key = k
 	}
+	// S3 notifications carry no content type: ContentType stays empty.
 	e := &sdk.BlobEvent{Kind: kind, Key: key, Size: r.S3.Object.Size, ETag: r.S3.Object.ETag, Time: r.EventTime}
-	if kind == sdk.BlobCreated {
-		// S3 notifications carry no content type; a "faas-content-type"
-		// response element (set by faas's own hosts) fills it in.
-		e.ContentType = r.ResponseElements["faas-content-type"]
-	}
 	e.SetNative(r)
 	return e, nil
 }
 
 // invokeSchedule handles an EventBridge (or Scheduler) "Scheduled Event".
-func (h *Handler) invokeSchedule(ctx context.Context, payload []byte) error {
+func (h *Handler) invokeSchedule(ctx context.Context, st *invState, payload []byte) error {
 	var ev events.EventBridgeEvent
 	s := scanner{b: payload}
 	s.object()
@@ -254,9 +250,7 @@ func (h *Handler) invokeSchedule(ctx context.Context, payload []byte) error {
 	if s.err != nil {
 		return sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding scheduled event: %w", s.err)
 	}
-	if inv := sdk.InvocationFrom(ctx); inv != nil && inv.ID == "" {
-		inv.ID = ev.ID
-	}
+	st.setID(ev.ID)
 	e := &sdk.ScheduleEvent{ID: ev.ID, Time: ev.Time}
 	e.SetNative(&ev)
 	return h.fn.HandleSchedule(ctx, e)

@@ -24,4 +24,20 @@
 //
 // Handlers reach the native aws-lambda-go event with As, e.g.
 // m.As(&sqsMessage) with an events.SQSMessage.
+//
+// # Drivers
+//
+// The default resource bindings open AWS resources through gocloud.dev's
+// URL openers: s3blob (FAAS_BUCKET_<NAME>=s3://…), docstore/awsdynamodb/v2
+// (FAAS_COLLECTION_<NAME>=dynamodb://…) and pubsub/awssnssqs
+// (FAAS_TOPIC_<NAME>=awssns:///… or awssqs://…). Each driver brings its
+// service client, whose code and package initialisation cost zip size and
+// cold-start time, so a bootstrap links only the drivers for the resource
+// kinds its app declares. Build tags select them: a build with
+// faas.aws.select links the drivers whose tags it also sets
+// (faas.aws.blob, faas.aws.docstore, faas.aws.pubsub); a build without
+// faas.aws.select (go test, a hand-written main) links all three, so
+// leaving the tags out never drops a driver. deploy/awsbuild derives the
+// tags from the app's manifest; Start refuses to run (init error) an app
+// that declares a resource whose driver the build left out.
 package awslambda

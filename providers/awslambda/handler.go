@@ -71,16 +71,28 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if want != h.fn.Kind() {
 		return nil, invokeError(errUnknownEvent(fmt.Sprintf("%s event sent to %s function %q", shape, h.fn.Kind(), h.fn.Name())))
 	}
-	ctx, inv, cancel := h.invocation(ctx)
+	// One allocation holds the invocation and, for HTTP, the request's
+	// parts.
+	var (
+		hst *httpState
+		st  *invState
+	)
+	if shape == shapeHTTP {
+		hst = &httpState{}
+		st = &hst.invState
+	} else {
+		st = &invState{}
+	}
+	ctx, cancel := h.invocation(ctx, st)
 	defer cancel()
 	var out []byte
 	switch shape {
 	case shapeHTTP:
-		out, err = h.invokeHTTP(ctx, payload)
+		out, err = h.invokeHTTP(ctx, hst, payload)
 	case shapeSQS, shapeSNS, shapeS3:
-		out, err = h.invokeRecords(ctx, inv, payload)
+		out, err = h.invokeRecords(ctx, st, payload)
 	case shapeSchedule:
-		err = h.invokeSchedule(ctx, payload)
+		err = h.invokeSchedule(ctx, st, payload)
 	}
 	if err != nil {
 		return nil, invokeError(err)
@@ -91,9 +103,19 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return out, nil
 }
 
-// invocation attaches the sdk.Invocation and the deadline to ctx.
-func (h *Handler) invocation(ctx context.Context) (context.Context, *sdk.Invocation, context.CancelFunc) {
-	inv := &sdk.Invocation{Function: h.fn.Name(), Provider: "aws"}
+// invState is an invocation's sdk.Invocation and its logger, allocated at
+// once.
+type invState struct {
+	inv    sdk.Invocation
+	log    requestLogHandler
+	logger slog.Logger
+}
+
+// invocation fills st and attaches the sdk.Invocation and the deadline to
+// ctx.
+func (h *Handler) invocation(ctx context.Context, st *invState) (context.Context, context.CancelFunc) {
+	inv := &st.inv
+	inv.Function, inv.Provider = h.fn.Name(), "aws"
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.ID = lc.AwsRequestID
 	}
@@ -106,15 +128,26 @@ func (h *Handler) invocation(ctx context.Context) (context.Context, *sdk.Invocat
 		ctx, cancel = context.WithTimeout(ctx, h.fn.Timeout())
 		inv.Deadline, _ = ctx.Deadline()
 	}
-	inv.Logger = slog.New(&requestLogHandler{base: h.log, id: inv.ID})
-	return sdk.NewContext(ctx, inv), inv, cancel
+	st.log = requestLogHandler{base: h.log, id: inv.ID}
+	st.logger = *slog.New(&st.log)
+	inv.Logger = &st.logger
+	return sdk.NewContext(ctx, inv), cancel
 }
 
-func (h *Handler) invokeHTTP(ctx context.Context, payload []byte) ([]byte, error) {
+// setID sets the invocation ID when the Lambda context had none (the
+// event's own ID stands in for it).
+func (st *invState) setID(id string) {
+	if st.inv.ID == "" {
+		st.inv.ID, st.log.id = id, id
+	}
+}
+
+func (h *Handler) invokeHTTP(ctx context.Context, st *httpState, payload []byte) ([]byte, error) {
 	s := scanner{b: payload}
 	s.object()
-	var e httpEvent
-	decodeHTTPEvent(&s, &e)
+	e := getEvent()
+	defer putEvent(e)
+	decodeHTTPEvent(&s, e)
 	if s.err != nil {
 		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding HTTP event: %w", s.err)
 	}
@@ -122,10 +155,7 @@ func (h *Handler) invokeHTTP(ctx context.Context, payload []byte) ([]byte, error
 	if !ok {
 		return nil, errUnknownEvent("HTTP event without a method")
 	}
-	if inv := sdk.InvocationFrom(ctx); inv != nil && inv.ID == "" {
-		inv.ID = e.requestID
-	}
-	r, err := newRequest(ctx, &e, f)
+	r, err := newRequest(ctx, st, e, f)
 	if err != nil {
 		return nil, err
 	}

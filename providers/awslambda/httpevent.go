@@ -1,8 +1,7 @@
 package awslambda
 
 import (
-	"encoding/base64"
-	"net/http"
+	"sync"
 )
 
 // httpFormat says which HTTP integration sent an event; it decides how the
@@ -17,51 +16,99 @@ const (
 )
 
 // httpEvent is the union of the fields of every HTTP event shape, filled in
-// one pass. Only the fields the request needs are kept.
+// one pass. Only the fields the request needs are kept, as raw JSON string
+// contents that alias the payload: newRequest copies what the request keeps
+// into one allocation. httpEvents are pooled; the payload must stay
+// unchanged until the event is put back.
 type httpEvent struct {
-	version   string
-	rawPath   string // v2
-	rawQuery  string // v2
-	path      string // v1, ALB
-	method    string // v1, ALB (top level)
-	cookies   []string
+	v2        bool // "version": "2.0"
+	rawPath   rawString
+	rawQuery  rawString
+	path      rawString // v1, ALB
+	method    rawString // v1, ALB (top level)
+	cookies   []rawString
 	hasCookie bool
 
-	headers   http.Header // "headers"
-	mvHeaders http.Header // "multiValueHeaders"
-	query     []queryPair // "queryStringParameters" (v1, ALB)
-	mvQuery   []queryPair // "multiValueQueryStringParameters"
-	hasMVQ    bool
+	headers     []rawHeader // "headers": one entry per key
+	mvHeaders   []rawHeader // "multiValueHeaders": one entry per value
+	hasMVHeader bool        // "multiValueHeaders" is an object
+	query       []rawPair   // "queryStringParameters" (v1, ALB)
+	mvQuery     []rawPair   // "multiValueQueryStringParameters"
+	hasMVQ      bool        // "multiValueQueryStringParameters" is an object
 
-	body    []byte
-	base64  bool
-	hasBody bool
+	body   rawString
+	base64 bool
 
 	// requestContext
-	ctxHTTP    bool   // requestContext.http present (v2)
-	ctxELB     bool   // requestContext.elb present (ALB)
-	ctxMethod  string // requestContext.http.method
-	requestID  string
-	sourceIP   string
-	domainName string
-	claims     []byte // raw requestContext.authorizer.jwt.claims
-	scopes     []string
+	ctxHTTP    bool      // requestContext.http present (v2)
+	ctxELB     bool      // requestContext.elb present (ALB)
+	ctxMethod  rawString // requestContext.http.method
+	requestID  rawString
+	sourceIP   rawString
+	domainName rawString
+	claims     []byte // raw requestContext.authorizer.jwt.claims (or .claims)
+	scopes     []byte // raw requestContext.authorizer.jwt.scopes
+
+	scratch []byte // the decoded body when it is escaped or base64
+	tmp     []byte // the arena's scratch
 }
 
-type queryPair struct{ k, v string }
+// rawString is a JSON string's contents between the quotes, aliasing the
+// payload, still escaped if esc.
+type rawString struct {
+	b   []byte
+	esc bool
+}
+
+// rawHeader is one header value and its name as written in the event,
+// with the name's canonical form when it is a common one.
+type rawHeader struct {
+	name  []byte
+	canon string // commonName(name)
+	val   rawString
+}
+
+// rawPair is one query parameter.
+type rawPair struct {
+	k []byte
+	v rawString
+}
+
+var eventPool = sync.Pool{New: func() any { return &httpEvent{} }}
+
+func getEvent() *httpEvent { return eventPool.Get().(*httpEvent) }
+
+// putEvent empties e, keeping its slices' storage but nothing that points
+// into the payload, and pools it.
+func putEvent(e *httpEvent) {
+	clear(e.cookies)
+	clear(e.headers)
+	clear(e.mvHeaders)
+	clear(e.query)
+	clear(e.mvQuery)
+	scratch := e.scratch[:0]
+	if cap(scratch) > 1<<20 {
+		scratch = nil // do not pin large bodies
+	}
+	*e = httpEvent{
+		cookies: e.cookies[:0], headers: e.headers[:0], mvHeaders: e.mvHeaders[:0],
+		query: e.query[:0], mvQuery: e.mvQuery[:0], scratch: scratch, tmp: e.tmp[:0],
+	}
+	eventPool.Put(e)
+}
 
 // format classifies the event. ok is false when it is not an HTTP event of
 // a known shape.
 func (e *httpEvent) format() (httpFormat, bool) {
 	switch {
 	case e.ctxELB:
-		if e.mvHeaders != nil || e.hasMVQ {
+		if e.hasMVHeader || e.hasMVQ {
 			return formatALBMulti, true
 		}
 		return formatALB, true
-	case e.version == "2.0" || e.ctxHTTP:
-		return formatV2, e.ctxMethod != ""
-	case e.method != "":
+	case e.v2 || e.ctxHTTP:
+		return formatV2, len(e.ctxMethod.b) > 0
+	case len(e.method.b) > 0:
 		return formatV1, true
 	}
 	return 0, false
@@ -77,36 +124,90 @@ func decodeHTTPEvent(s *scanner, e *httpEvent) {
 		}
 		switch string(k) {
 		case "version":
-			e.version = s.str()
+			v := s.rawString()
+			e.v2 = !v.esc && string(v.b) == "2.0"
 		case "rawPath":
-			e.rawPath = s.str()
+			e.rawPath = s.rawString()
 		case "rawQueryString":
-			e.rawQuery = s.str()
+			e.rawQuery = s.rawString()
 		case "path":
-			e.path = s.str()
+			e.path = s.rawString()
 		case "httpMethod":
-			e.method = s.str()
+			e.method = s.rawString()
 		case "cookies":
-			e.cookies = s.stringSlice()
 			e.hasCookie = true
+			if s.array() {
+				for s.more() {
+					e.cookies = append(e.cookies, s.rawString())
+				}
+			}
 		case "headers":
-			e.headers = readHeaders(s, e.headers)
+			if s.object() {
+				for {
+					k, ok := s.key()
+					if !ok {
+						break
+					}
+					e.headers = append(e.headers, rawHeader{k, commonName(k), s.rawString()})
+				}
+			}
 		case "multiValueHeaders":
-			e.mvHeaders = readMVHeaders(s)
+			if s.object() {
+				e.hasMVHeader = true
+				for {
+					k, ok := s.key()
+					if !ok {
+						break
+					}
+					if s.array() {
+						canon := commonName(k)
+						for s.more() {
+							e.mvHeaders = append(e.mvHeaders, rawHeader{k, canon, s.rawString()})
+						}
+					}
+				}
+			}
 		case "queryStringParameters":
-			e.query = readQuery(s, e.query[:0])
+			e.query, _ = readQuery(s, e.query[:0], false)
 		case "multiValueQueryStringParameters":
-			e.mvQuery = readMVQuery(s, e.mvQuery[:0])
-			e.hasMVQ = e.mvQuery != nil
+			e.mvQuery, e.hasMVQ = readQuery(s, e.mvQuery[:0], true)
 		case "body":
-			e.hasBody = s.peek() != 'n'
-			e.body, _ = s.strBytes()
+			e.body = s.rawString()
 		case "isBase64Encoded":
 			e.base64 = s.boolean()
 		case "requestContext":
 			decodeRequestContext(s, e)
 		default:
 			s.skip()
+		}
+	}
+}
+
+// rawString reads a string value as a rawString (null reads as empty).
+func (s *scanner) rawString() rawString {
+	b, esc, _ := s.rawStr()
+	return rawString{b, esc}
+}
+
+// readQuery reads a query parameter object (multi: of arrays) into q and
+// reports whether it was an object (not null).
+func readQuery(s *scanner, q []rawPair, multi bool) ([]rawPair, bool) {
+	if !s.object() {
+		return q, false
+	}
+	for {
+		k, ok := s.key()
+		if !ok {
+			return q, true
+		}
+		if !multi {
+			q = append(q, rawPair{k, s.rawString()})
+			continue
+		}
+		if s.array() {
+			for s.more() {
+				q = append(q, rawPair{k, s.rawString()})
+			}
 		}
 	}
 }
@@ -122,9 +223,9 @@ func decodeRequestContext(s *scanner, e *httpEvent) {
 		}
 		switch string(k) {
 		case "requestId":
-			e.requestID = s.str()
+			e.requestID = s.rawString()
 		case "domainName":
-			e.domainName = s.str()
+			e.domainName = s.rawString()
 		case "elb":
 			e.ctxELB = true
 			s.skip()
@@ -140,9 +241,9 @@ func decodeRequestContext(s *scanner, e *httpEvent) {
 				}
 				switch string(k) {
 				case "method":
-					e.ctxMethod = s.str()
+					e.ctxMethod = s.rawString()
 				case "sourceIp":
-					e.sourceIP = s.str()
+					e.sourceIP = s.rawString()
 				default:
 					s.skip()
 				}
@@ -156,8 +257,8 @@ func decodeRequestContext(s *scanner, e *httpEvent) {
 				if !ok {
 					break
 				}
-				if string(k) == "sourceIp" && e.sourceIP == "" {
-					e.sourceIP = s.str()
+				if string(k) == "sourceIp" && len(e.sourceIP.b) == 0 {
+					e.sourceIP = s.rawString()
 				} else {
 					s.skip()
 				}
@@ -171,7 +272,7 @@ func decodeRequestContext(s *scanner, e *httpEvent) {
 }
 
 // decodeAuthorizer keeps the raw claims of an HTTP API JWT authorizer (or
-// a REST API Cognito authorizer's "claims"), decoded later only if present.
+// a REST API Cognito authorizer's "claims"), decoded later only if asked.
 func decodeAuthorizer(s *scanner, e *httpEvent) {
 	if !s.object() {
 		return
@@ -195,7 +296,7 @@ func decodeAuthorizer(s *scanner, e *httpEvent) {
 				case "claims":
 					e.claims = s.raw()
 				case "scopes":
-					e.scopes = s.stringSlice()
+					e.scopes = s.raw()
 				default:
 					s.skip()
 				}
@@ -206,146 +307,4 @@ func decodeAuthorizer(s *scanner, e *httpEvent) {
 			s.skip()
 		}
 	}
-}
-
-// readHeaders reads a single-value header object into h (allocated if
-// nil), canonicalizing names. It counts the headers first (a cheap skip
-// over the object) so the map and one shared backing array for the values
-// are allocated once, as net/textproto does.
-func readHeaders(s *scanner, h http.Header) http.Header {
-	if !s.object() {
-		return h
-	}
-	n := s.countKeys()
-	if h == nil {
-		h = make(http.Header, n)
-	}
-	vals := make([]string, 0, n)
-	for {
-		k, ok := s.key()
-		if !ok {
-			return h
-		}
-		name := canonicalKey(k)
-		v := s.str()
-		if old, dup := h[name]; dup || len(vals) == cap(vals) {
-			h[name] = append(old, v)
-			continue
-		}
-		vals = append(vals, v)
-		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
-	}
-}
-
-func readMVHeaders(s *scanner) http.Header {
-	if !s.object() {
-		return nil
-	}
-	h := make(http.Header, 16)
-	for {
-		k, ok := s.key()
-		if !ok {
-			return h
-		}
-		name := canonicalKey(k)
-		if s.array() {
-			for s.more() {
-				h[name] = append(h[name], s.str())
-			}
-		}
-	}
-}
-
-func readQuery(s *scanner, q []queryPair) []queryPair {
-	if !s.object() {
-		return nil
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return q
-		}
-		q = append(q, queryPair{string(k), s.str()})
-	}
-}
-
-func readMVQuery(s *scanner, q []queryPair) []queryPair {
-	if !s.object() {
-		return nil
-	}
-	if q == nil {
-		q = []queryPair{}
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return q
-		}
-		key := string(k)
-		if s.array() {
-			for s.more() {
-				q = append(q, queryPair{key, s.str()})
-			}
-		}
-	}
-}
-
-// canonicalKey canonicalizes a header name ("content-type" →
-// "Content-Type") in a stack buffer; common names come back interned, so
-// they cost no allocation.
-func canonicalKey(k []byte) string {
-	var buf [64]byte
-	if len(k) == 0 || len(k) > len(buf) {
-		return http.CanonicalHeaderKey(string(k))
-	}
-	upper := true
-	for i, c := range k {
-		switch {
-		case c >= 'a' && c <= 'z':
-			if upper {
-				c -= 'a' - 'A'
-			}
-		case c >= 'A' && c <= 'Z':
-			if !upper {
-				c += 'a' - 'A'
-			}
-		case c == '-' || c >= '0' && c <= '9' || c == '_' || c == '.':
-		default:
-			return http.CanonicalHeaderKey(string(k))
-		}
-		buf[i] = c
-		upper = c == '-'
-	}
-	if v, ok := commonHeaders[string(buf[:len(k)])]; ok {
-		return v
-	}
-	return string(buf[:len(k)])
-}
-
-// commonHeaders interns the header names API Gateway, ALB and browsers send.
-var commonHeaders = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{
-		"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control", "Connection",
-		"Content-Length", "Content-Type", "Cookie", "Host", "If-Match", "If-None-Match", "If-Modified-Since",
-		"Origin", "Referer", "User-Agent", "Via", "X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port",
-		"X-Forwarded-Proto", "X-Amz-Cf-Id", "X-Requested-With", "Sec-Fetch-Dest", "Sec-Fetch-Mode",
-		"Sec-Fetch-Site", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform", "Pragma", "Priority",
-	} {
-		m[k] = k
-	}
-	return m
-}()
-
-// bodyBytes returns the request body, decoding base64 if flagged.
-func (e *httpEvent) bodyBytes() ([]byte, error) {
-	if !e.base64 || len(e.body) == 0 {
-		return e.body, nil
-	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(e.body)))
-	n, err := base64.StdEncoding.Decode(out, e.body)
-	if err != nil {
-		return nil, err
-	}
-	return out[:n], nil
 }

@@ -3,6 +3,7 @@ package awslambda
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,56 +12,103 @@ import (
 	"github.com/faaskit/faas/sdk"
 )
 
+// httpState is what one HTTP invocation keeps besides the header map and
+// the request's strings, allocated at once.
+type httpState struct {
+	invState
+	url  url.URL
+	body bodyReader
+	auth lazyAuthorizer
+	actx authContext
+}
+
 // newRequest turns a decoded HTTP event into the *http.Request the
 // function sees, exactly: the raw (still escaped) path where the platform
 // keeps it, every query value in order, every header value, the v2
 // cookies array as one Cookie header, and the body decoded from base64.
-func newRequest(ctx context.Context, e *httpEvent, f httpFormat) (*http.Request, error) {
+// The strings the request keeps are copied out of the payload into one
+// allocation (see arena); the body is read in place, from the payload or
+// from e's pooled buffer, so it is valid until ServeHTTP returns, as
+// net/http specifies.
+func newRequest(ctx context.Context, st *httpState, e *httpEvent, f httpFormat) (*http.Request, error) {
 	body, err := e.bodyBytes()
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: request body is not valid base64: %w", err)
 	}
-	u := &url.URL{}
-	method := e.method
-	h := e.headers
+	hdrs, multi := e.headers, false
+	if (f == formatV1 || f == formatALBMulti) && e.hasMVHeader {
+		hdrs, multi = e.mvHeaders, true
+	}
+	a := arena{tmp: e.tmp}
+	defer func() { e.tmp = a.tmp }()
+	size := e.arenaSize(f, hdrs)
+	if st.inv.ID == "" {
+		// Outside Lambda the request ID stands in for the invocation ID.
+		a.b.Grow(size + len(e.requestID.b))
+		st.setID(a.str(e.requestID))
+	} else {
+		a.b.Grow(size)
+	}
+
+	u := &st.url
+	m := e.method
+	if f == formatV2 {
+		m = e.ctxMethod
+	}
+	method := a.method(m)
+	var uri, path string
 	switch f {
 	case formatV2:
-		method = e.ctxMethod
-		if err := setRawPath(u, e.rawPath); err != nil {
-			return nil, err
+		start := a.b.Len()
+		path = a.str(e.rawPath)
+		if len(e.rawQuery.b) > 0 {
+			a.b.WriteByte('?')
+			u.RawQuery = a.str(e.rawQuery)
 		}
-		u.RawQuery = e.rawQuery
-		if e.hasCookie && len(e.cookies) > 0 {
-			// Function URLs may also copy cookies into the cookie header;
-			// the array is authoritative, so it replaces the header.
-			if h == nil {
-				h = make(http.Header, 1)
-			}
-			h["Cookie"] = []string{strings.Join(e.cookies, "; ")}
+		uri = a.since(start)
+		if err := setRawPath(u, path); err != nil {
+			return nil, err
 		}
 	case formatV1:
-		u.Path = e.path
-		if e.mvHeaders != nil {
-			h = e.mvHeaders
-		}
-		u.RawQuery = encodeQuery(e, url.QueryEscape)
+		u.Path = a.str(e.path)
+		u.RawQuery = encodeQuery(e.query, e.mvQuery, e.hasMVQ, &a, url.QueryEscape)
 	case formatALB, formatALBMulti:
 		// ALB passes the path and query exactly as the client sent them.
-		if err := setRawPath(u, e.path); err != nil {
+		if err := setRawPath(u, a.str(e.path)); err != nil {
 			return nil, err
 		}
-		if f == formatALBMulti && e.mvHeaders != nil {
-			h = e.mvHeaders
-		}
-		u.RawQuery = encodeQuery(e, nil)
+		u.RawQuery = encodeQuery(e.query, e.mvQuery, e.hasMVQ, &a, nil)
 	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	if h == nil {
-		h = make(http.Header)
+	// The v2 path and query were copied side by side: they are the
+	// request URI when the path needs no other escaping.
+	if uri == "" || u.EscapedPath() != path {
+		uri = requestURI(u)
 	}
-	host := e.domainName
+
+	cookie := f == formatV2 && e.hasCookie && len(e.cookies) > 0
+	h, vals := makeHeader(len(hdrs), cookie)
+	if multi {
+		a.multiHeaders(h, vals, hdrs)
+	} else {
+		a.singleHeaders(h, vals, hdrs)
+	}
+	if cookie {
+		// Function URLs may also copy cookies into the cookie header;
+		// the array is authoritative, so it replaces the header.
+		start := a.b.Len()
+		for i, c := range e.cookies {
+			if i > 0 {
+				a.b.WriteString("; ")
+			}
+			a.str(c)
+		}
+		vals[len(vals)-1] = a.since(start)
+		h["Cookie"] = vals[len(vals)-1:]
+	}
+	host := a.str(e.domainName)
 	if v, ok := h["Host"]; ok {
 		if len(v) > 0 {
 			host = v[0]
@@ -75,19 +123,101 @@ func newRequest(ctx context.Context, e *httpEvent, f httpFormat) (*http.Request,
 		ProtoMinor: 1,
 		Header:     h,
 		Host:       host,
-		RemoteAddr: e.sourceIP,
-		RequestURI: requestURI(u),
+		RemoteAddr: a.str(e.sourceIP),
+		RequestURI: uri,
 	}
 	if len(body) > 0 {
-		r.Body = &bodyReader{Reader: bytes.NewReader(body)}
+		st.body.Reset(body)
+		r.Body = &st.body
 		r.ContentLength = int64(len(body))
 	} else {
 		r.Body = http.NoBody
 	}
 	if e.claims != nil {
-		ctx = withAuthorizer(ctx, e.claims, e.scopes)
+		st.auth.raw, st.auth.scopes = a.bytes(e.claims), a.bytes(e.scopes)
+		st.actx = authContext{Context: ctx, auth: &st.auth}
+		ctx = &st.actx
 	}
 	return r.WithContext(ctx), nil
+}
+
+// arenaSize bounds the bytes of the strings newRequest keeps from e (with
+// hdrs the header list it uses), but for the request ID: escaped strings
+// only shrink.
+func (e *httpEvent) arenaSize(f httpFormat, hdrs []rawHeader) int {
+	n := len(e.method.b) + len(e.ctxMethod.b) + len(e.sourceIP.b) + len(e.domainName.b) + len(e.claims) + len(e.scopes)
+	for _, h := range hdrs {
+		n += len(h.val.b)
+		if h.canon == "" {
+			n += len(h.name)
+		}
+	}
+	if f == formatV2 {
+		n += len(e.rawPath.b) + 1 + len(e.rawQuery.b)
+		for _, c := range e.cookies {
+			n += len(c.b) + 2
+		}
+		return n
+	}
+	n += len(e.path.b)
+	q := e.query
+	if e.hasMVQ {
+		q = e.mvQuery
+	}
+	for _, p := range q {
+		n += len(p.k) + len(p.v.b) + 2
+	}
+	return n
+}
+
+// makeHeader returns an empty header map for n values and one backing
+// array for them, with a last spare slot for the Cookie header if cookie.
+func makeHeader(n int, cookie bool) (http.Header, []string) {
+	if cookie {
+		return make(http.Header, n+1), make([]string, n+1)
+	}
+	return make(http.Header, n), make([]string, n)
+}
+
+// singleHeaders adds one value per entry, canonicalizing names.
+func (a *arena) singleHeaders(h http.Header, vals []string, hdrs []rawHeader) {
+	for i, rh := range hdrs {
+		name := rh.canon
+		if name == "" {
+			name = a.canonical(rh.name)
+		}
+		v := a.str(rh.val)
+		if old, dup := h[name]; dup {
+			h[name] = append(old, v)
+			continue
+		}
+		vals[i] = v
+		h[name] = vals[i : i+1 : i+1]
+	}
+}
+
+// multiHeaders adds multi-value entries: the values of one key are
+// consecutive.
+func (a *arena) multiHeaders(h http.Header, vals []string, hdrs []rawHeader) {
+	for i := 0; i < len(hdrs); {
+		j := i + 1
+		for j < len(hdrs) && bytes.Equal(hdrs[j].name, hdrs[i].name) {
+			j++
+		}
+		name := hdrs[i].canon
+		if name == "" {
+			name = a.canonical(hdrs[i].name)
+		}
+		for k := i; k < j; k++ {
+			vals[k] = a.str(hdrs[k].val)
+		}
+		if old, dup := h[name]; dup {
+			h[name] = append(old, vals[i:j]...)
+		} else {
+			h[name] = vals[i:j:j]
+		}
+		i = j
+	}
 }
 
 // setRawPath sets the path from its escaped form, keeping the escaping
@@ -107,29 +237,35 @@ func setRawPath(u *url.URL, raw string) error {
 
 // encodeQuery rebuilds the query string of a v1 or ALB event, preferring
 // the multi-value parameters. escape is nil when values arrive still
-// escaped (ALB).
-func encodeQuery(e *httpEvent, escape func(string) string) string {
-	q := e.query
-	if e.hasMVQ {
-		q = e.mvQuery
+// escaped (ALB); then the query is built in the arena.
+func encodeQuery(single, mv []rawPair, hasMV bool, a *arena, escape func(string) string) string {
+	q := single
+	if hasMV {
+		q = mv
 	}
 	if len(q) == 0 {
 		return ""
+	}
+	if escape == nil {
+		start := a.b.Len()
+		for i, p := range q {
+			if i > 0 {
+				a.b.WriteByte('&')
+			}
+			a.b.Write(p.k)
+			a.b.WriteByte('=')
+			a.str(p.v)
+		}
+		return a.since(start)
 	}
 	var b strings.Builder
 	for i, p := range q {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		if escape != nil {
-			b.WriteString(escape(p.k))
-			b.WriteByte('=')
-			b.WriteString(escape(p.v))
-		} else {
-			b.WriteString(p.k)
-			b.WriteByte('=')
-			b.WriteString(p.v)
-		}
+		b.WriteString(escape(a.bytes(p.k)))
+		b.WriteByte('=')
+		b.WriteString(escape(a.str(p.v)))
 	}
 	return b.String()
 }
@@ -143,10 +279,35 @@ func requestURI(u *url.URL) string {
 }
 
 // bodyReader is the request body: the decoded bytes, read in place.
-type bodyReader struct{ *bytes.Reader }
+type bodyReader struct{ bytes.Reader }
 
 // Close implements io.Closer.
 func (*bodyReader) Close() error { return nil }
+
+// bodyBytes returns the request body, unescaped and decoded from base64 if
+// flagged, in e's pooled buffer when it is not the payload itself.
+func (e *httpEvent) bodyBytes() ([]byte, error) {
+	src := e.body.b
+	if e.body.esc {
+		if !e.base64 {
+			e.scratch = appendUnescaped(e.scratch[:0], src)
+			return e.scratch, nil
+		}
+		src = appendUnescaped(nil, src) // base64 with escaped '/': rare
+	}
+	if !e.base64 || len(src) == 0 {
+		return src, nil
+	}
+	n := base64.StdEncoding.DecodedLen(len(src))
+	if cap(e.scratch) < n {
+		e.scratch = make([]byte, n)
+	}
+	n, err := base64.StdEncoding.Decode(e.scratch[:n], src)
+	if err != nil {
+		return nil, err
+	}
+	return e.scratch[:n], nil
+}
 
 type authorizerKey struct{}
 
@@ -160,13 +321,13 @@ type Authorizer struct {
 	Scopes []string
 }
 
-// lazyAuthorizer holds the raw claims; they are decoded on the first
-// AuthorizerFrom, so requests whose handler never asks pay only a copy.
+// lazyAuthorizer holds the raw claims and scopes; they are decoded on the
+// first AuthorizerFrom, so requests whose handler never asks pay only a
+// copy.
 type lazyAuthorizer struct {
-	raw    []byte
-	scopes []string
-	once   sync.Once
-	a      *Authorizer
+	raw, scopes string // JSON
+	once        sync.Once
+	a           *Authorizer
 }
 
 // AuthorizerFrom returns the authorizer information of the HTTP request
@@ -179,19 +340,37 @@ func AuthorizerFrom(ctx context.Context) *Authorizer {
 		return nil
 	}
 	l.once.Do(func() {
-		s := scanner{b: l.raw}
+		s := scanner{b: []byte(l.raw)}
 		claims, _ := s.value().(map[string]any)
-		if s.err == nil && claims != nil {
-			l.a = &Authorizer{Claims: claims, Scopes: l.scopes}
+		if s.err != nil || claims == nil {
+			return
 		}
+		var scopes []string
+		if l.scopes != "" {
+			ss := scanner{b: []byte(l.scopes)}
+			if scopes = ss.stringSlice(); ss.err != nil {
+				scopes = nil
+			}
+		}
+		l.a = &Authorizer{Claims: claims, Scopes: scopes}
 	})
 	return l.a
 }
 
-// withAuthorizer records the raw JWT claims in ctx (copied: the payload
-// buffer is reused after the invocation).
-func withAuthorizer(ctx context.Context, raw []byte, scopes []string) context.Context {
-	return context.WithValue(ctx, authorizerKey{}, &lazyAuthorizer{raw: bytes.Clone(raw), scopes: scopes})
+// authContext is the request's context when an authorizer is present: it
+// answers AuthorizerFrom's key itself and lives in the httpState, so it
+// costs no allocation of its own.
+type authContext struct {
+	context.Context
+	auth *lazyAuthorizer
+}
+
+// Value implements context.Context.
+func (c *authContext) Value(key any) any {
+	if _, ok := key.(authorizerKey); ok {
+		return c.auth
+	}
+	return c.Context.Value(key)
 }
 
 // errUnknownEvent is returned for payloads the shim does not recognise.

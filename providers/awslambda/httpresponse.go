@@ -1,8 +1,8 @@
 package awslambda
 
 import (
+	"bytes"
 	"encoding/base64"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,19 +11,24 @@ import (
 )
 
 // responseWriter buffers the function's response: API Gateway, Function
-// URLs and ALB take a whole response at once.
+// URLs and ALB take a whole response at once. Writers are pooled with
+// their header map and buffers: net/http forbids using a ResponseWriter
+// after ServeHTTP returns.
 type responseWriter struct {
 	header http.Header
 	status int
 	body   []byte
-	head   bool // HEAD request: the body is dropped
+	out    []byte // the encoded response, for small ones
+	head   bool   // HEAD request: the body is dropped
 }
 
 var writerPool = sync.Pool{New: func() any { return &responseWriter{} }}
 
 func getWriter(head bool) *responseWriter {
 	w := writerPool.Get().(*responseWriter)
-	w.header = make(http.Header, 4)
+	if w.header == nil {
+		w.header = make(http.Header, 4)
+	}
 	w.status, w.head = 0, head
 	return w
 }
@@ -32,7 +37,12 @@ func putWriter(w *responseWriter) {
 	if cap(w.body) > 1<<20 {
 		w.body = nil // do not pin large buffers
 	}
-	w.body, w.header = w.body[:0], nil
+	if len(w.header) > 32 {
+		w.header = nil // nor a map grown by an unusual response
+	} else {
+		clear(w.header)
+	}
+	w.body = w.body[:0]
 	writerPool.Put(w)
 }
 
@@ -72,6 +82,11 @@ func bodyAllowed(status int) bool {
 	return status != http.StatusNoContent && status != http.StatusNotModified && (status < 100 || status > 199)
 }
 
+// smallResponse is the size up to which encode renders the response in
+// the writer's pooled buffer and returns an exact copy; larger responses
+// are rendered straight into their own, estimated, buffer.
+const smallResponse = 4 << 10
+
 // encode renders the buffered response in the shape format f requires.
 func (w *responseWriter) encode(f httpFormat) []byte {
 	if w.status == 0 {
@@ -90,7 +105,12 @@ func (w *responseWriter) encode(f httpFormat) []byte {
 			n += len(k) + len(v) + 8
 		}
 	}
-	out := make([]byte, 0, n)
+	var out []byte
+	if n <= smallResponse {
+		out = w.out[:0]
+	} else {
+		out = make([]byte, 0, n)
+	}
 	out = append(out, `{"statusCode":`...)
 	out = strconv.AppendInt(out, int64(w.status), 10)
 	switch f {
@@ -124,7 +144,13 @@ func (w *responseWriter) encode(f httpFormat) []byte {
 		out = appendString(out, w.body)
 		out = append(out, `,"isBase64Encoded":false}`...)
 	}
-	return out
+	if n > smallResponse {
+		return out
+	}
+	if cap(out) <= 2*smallResponse {
+		w.out = out
+	}
+	return bytes.Clone(out)
 }
 
 // appendSingleHeaders writes "headers" with repeated values joined by
@@ -190,12 +216,11 @@ func appendStatusDescription(out []byte, status int) []byte {
 }
 
 // isText reports whether a body of this content type can travel as a JSON
-// string (otherwise it is base64-encoded).
+// string (otherwise it is base64-encoded). Only the media type counts,
+// case-insensitively; parameters are ignored.
 func isText(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		mt = strings.ToLower(strings.TrimSpace(ct))
-	}
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
 	switch {
 	case strings.HasPrefix(mt, "text/"),
 		strings.HasSuffix(mt, "json"), strings.HasSuffix(mt, "+xml"), strings.HasSuffix(mt, "/xml"),

@@ -146,60 +146,78 @@ func (s *scanner) more() bool {
 // strBytes reads a string (null reads as empty). The result aliases the
 // input unless the string contains escapes.
 func (s *scanner) strBytes() ([]byte, bool) {
+	raw, esc, ok := s.rawStr()
+	if !esc {
+		return raw, ok
+	}
+	return appendUnescaped(make([]byte, 0, len(raw)), raw), true
+}
+
+// rawStr reads a string (null reads as empty) and returns its raw contents
+// between the quotes, aliasing the input and still escaped if esc. The
+// escapes are checked, so appendUnescaped cannot fail on the result.
+func (s *scanner) rawStr() (raw []byte, esc, ok bool) {
 	switch s.peek() {
 	case '"':
 	case 'n':
-		return nil, s.literal("null")
+		return nil, false, s.literal("null")
 	default:
 		s.fail("want string")
-		return nil, false
+		return nil, false, false
 	}
 	s.i++
 	start := s.i
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; {
 		case c == '"':
-			out := s.b[start:s.i]
+			raw = s.b[start:s.i]
 			s.i++
-			return out, true
+			return raw, esc, true
 		case c == '\\':
-			return s.unescape(start)
+			if s.i+1 >= len(s.b) {
+				s.i = len(s.b)
+				break
+			}
+			esc = true
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				s.i += 2
+				if _, ok := s.hex4(); !ok {
+					return nil, false, false
+				}
+			default:
+				s.fail("bad escape")
+				return nil, false, false
+			}
+			continue
 		case c < 0x20:
 			s.fail("control character in string")
-			return nil, false
+			return nil, false, false
 		}
 		s.i++
 	}
 	s.fail("unterminated string")
-	return nil, false
+	return nil, false, false
 }
 
-// unescape finishes a string that contains escapes into a new buffer.
-func (s *scanner) unescape(start int) ([]byte, bool) {
-	out := make([]byte, 0, s.i-start+16)
-	out = append(out, s.b[start:s.i]...)
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return out, true
-		case c < 0x20:
-			s.fail("control character in string")
-			return nil, false
-		case c != '\\':
-			out = append(out, c)
-			s.i++
-			continue
+// appendUnescaped appends the string whose raw contents rawStr returned,
+// with its escapes decoded. A \u escape of half a UTF-16 surrogate pair
+// becomes U+FFFD, as in encoding/json.
+func appendUnescaped(out, raw []byte) []byte {
+	for i := 0; i < len(raw); {
+		j := i
+		for j < len(raw) && raw[j] != '\\' {
+			j++
 		}
-		if s.i+1 >= len(s.b) {
+		out = append(out, raw[i:j]...)
+		if j+1 >= len(raw) {
 			break
 		}
-		e := s.b[s.i+1]
-		s.i += 2
+		e := raw[j+1]
+		i = j + 2
 		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
 		case 'b':
 			out = append(out, '\b')
 		case 'f':
@@ -211,44 +229,38 @@ func (s *scanner) unescape(start int) ([]byte, bool) {
 		case 't':
 			out = append(out, '\t')
 		case 'u':
-			r, ok := s.hex4()
+			r, ok := hexRune(raw, i)
 			if !ok {
-				return nil, false
+				return out
 			}
+			i += 4
 			if utf16.IsSurrogate(r) {
 				r2 := rune(utf8.RuneError)
-				if s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
-					save := s.i
-					s.i += 2
-					if lo, ok := s.hex4(); ok {
+				if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					if lo, ok := hexRune(raw, i+2); ok {
 						if d := utf16.DecodeRune(r, lo); d != utf8.RuneError {
 							r2 = d
-						} else {
-							s.i = save
+							i += 6
 						}
-					} else {
-						return nil, false
 					}
 				}
 				r = r2
 			}
 			out = utf8.AppendRune(out, r)
-		default:
-			s.fail("bad escape")
-			return nil, false
+		default: // '"', '\\', '/'
+			out = append(out, e)
 		}
 	}
-	s.fail("unterminated string")
-	return nil, false
+	return out
 }
 
-func (s *scanner) hex4() (rune, bool) {
-	if len(s.b)-s.i < 4 {
-		s.fail("short \\u escape")
+// hexRune decodes the four hex digits at raw[i:].
+func hexRune(raw []byte, i int) (rune, bool) {
+	if len(raw)-i < 4 {
 		return 0, false
 	}
 	var r rune
-	for _, c := range s.b[s.i : s.i+4] {
+	for _, c := range raw[i : i+4] {
 		r <<= 4
 		switch {
 		case c >= '0' && c <= '9':
@@ -258,9 +270,22 @@ func (s *scanner) hex4() (rune, bool) {
 		case c >= 'A' && c <= 'F':
 			r |= rune(c - 'A' + 10)
 		default:
-			s.fail("bad \\u escape")
 			return 0, false
 		}
+	}
+	return r, true
+}
+
+// hex4 checks the four hex digits of a \u escape and moves past them.
+func (s *scanner) hex4() (rune, bool) {
+	if len(s.b)-s.i < 4 {
+		s.fail("short \\u escape")
+		return 0, false
+	}
+	r, ok := hexRune(s.b, s.i)
+	if !ok {
+		s.fail("bad \\u escape")
+		return 0, false
 	}
 	s.i += 4
 	return r, true
@@ -330,22 +355,6 @@ func (s *scanner) int64() int64 {
 		}
 		n = int64(f)
 	}
-	return n
-}
-
-// countKeys returns the number of keys of the object whose '{' was just
-// read, without consuming anything.
-func (s *scanner) countKeys() int {
-	save, err := s.i, s.err
-	n := 0
-	for {
-		if _, ok := s.key(); !ok {
-			break
-		}
-		s.skip()
-		n++
-	}
-	s.i, s.err = save, err
 	return n
 }
 

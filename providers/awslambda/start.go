@@ -14,14 +14,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/faaskit/faas/sdk"
-
-	// The AWS drivers behind the default resource bindings
-	// (FAAS_BUCKET_<NAME>=s3://…, FAAS_COLLECTION_<NAME>=dynamodb://…,
-	// FAAS_TOPIC_<NAME>=awssns:///… or awssqs://…). Only AWS drivers.
-	_ "gocloud.dev/blob/s3blob"
-	_ "gocloud.dev/docstore/awsdynamodb/v2"
-	_ "gocloud.dev/pubsub/awssnssqs"
 )
+
+// The AWS drivers behind the default resource bindings are linked by
+// drivers_blob.go, drivers_docstore.go and drivers_pubsub.go (see "Drivers"
+// in doc.go).
 
 // FunctionEnv is the environment variable naming the function a bootstrap
 // runs. The deployer sets it on each Lambda function.
@@ -81,6 +78,9 @@ func setup(newApp func() *sdk.App, lookup func(string) (string, bool), log io.Wr
 		return nil, fmt.Errorf("awslambda: the app constructor returned nil")
 	}
 	if err := app.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkDrivers(app.Manifest()); err != nil {
 		return nil, err
 	}
 	name, _ := lookup(FunctionEnv)

@@ -34,6 +34,16 @@ type Target interface {
 	FireSchedule(ctx context.Context, function string, e ScheduleEvent) error
 }
 
+// BlobContentTypeOmitter is implemented by a Target whose platform's blob
+// notifications carry no content type (AWS S3 event notifications). For it
+// the suite requires BlobEvent.ContentType to be empty, so that a local
+// stand-in cannot hand the app what the platform never sends.
+type BlobContentTypeOmitter interface {
+	// OmitsBlobContentType reports that blob events arrive without a
+	// content type.
+	OmitsBlobContentType() bool
+}
+
 // Message is a portable message for DeliverMessage.
 type Message struct {
 	ID         string

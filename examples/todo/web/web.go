@@ -73,6 +73,21 @@ type asset struct {
 	contentType  string
 	cacheControl string
 	html         bool
+
+	compress bool      // worth trying gzip: a compressible type, >= 512 bytes
+	gzOnce   sync.Once // gz is made on the first request that can use it, not at start-up
+}
+
+// gzipBody compresses the asset, keeping the result only if it pays.
+func (a *asset) gzipBody() {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(a.body)
+	zw.Close()
+	if buf.Len() < len(a.body)*9/10 {
+		a.gz = buf.Bytes()
+		a.gzEtag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
+	}
 }
 
 var (
@@ -108,16 +123,7 @@ func load() {
 		a.html = strings.HasPrefix(a.contentType, "text/html")
 		sum := sha256.Sum256(body)
 		a.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
-		if compressible(a.contentType) && len(body) >= 512 {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			zw.Write(body)
-			zw.Close()
-			if buf.Len() < len(body)*9/10 {
-				a.gz = buf.Bytes()
-				a.gzEtag = `"` + hex.EncodeToString(sum[:12]) + `-gz"`
-			}
-		}
+		a.compress = compressible(a.contentType) && len(body) >= 512
 		assets[name] = a
 		return nil
 	})
@@ -190,6 +196,9 @@ func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
 		h.Set("X-Frame-Options", "DENY")
 	}
 	body, etag := a.body, a.etag
+	if a.compress {
+		a.gzOnce.Do(a.gzipBody)
+	}
 	if a.gz != nil {
 		h.Add("Vary", "Accept-Encoding")
 		if r.Header.Get("Range") == "" && acceptsGzip(r) {

@@ -103,9 +103,9 @@ func (h *Host) DeliverMessage(ctx context.Context, function string, m *sdk.Messa
 
 // DeliverBlob delivers e to a BlobEvent function as an S3 notification.
 func (h *Host) DeliverBlob(ctx context.Context, function string, e *sdk.BlobEvent) error {
-	payload, err := json.Marshal(NewS3Event(e, h.opts.Region))
+	payload, err := NewS3Event(e, h.opts.Region)
 	if err != nil {
-		return fmt.Errorf("lambdahost: %w", err)
+		return err
 	}
 	_, err = h.Invoke(ctx, function, payload)
 	return err
@@ -169,41 +169,6 @@ func NewSQSEvent(m *sdk.Message, app, region string) *events.SQSEvent {
 
 func stringAttr(v string) events.SQSMessageAttribute {
 	return events.SQSMessageAttribute{StringValue: &v, DataType: "String"}
-}
-
-// NewS3Event returns the S3 notification for e. S3 sends keys
-// form-encoded (a space is '+'). S3 events carry no content type; the host
-// adds it as the "faas-content-type" response element, which the shim
-// reads.
-func NewS3Event(e *sdk.BlobEvent, region string) *events.S3Event {
-	name := "ObjectCreated:Put"
-	if e.Kind == sdk.BlobDeleted {
-		name = "ObjectRemoved:Delete"
-	}
-	t := e.Time
-	if t.IsZero() {
-		t = time.Now().UTC()
-	}
-	resp := map[string]string{"x-amz-request-id": newID()[:16], "x-amz-id-2": newID()}
-	if e.ContentType != "" {
-		resp["faas-content-type"] = e.ContentType
-	}
-	return &events.S3Event{Records: []events.S3EventRecord{{
-		EventVersion:      "2.1",
-		EventSource:       "aws:s3",
-		AWSRegion:         region,
-		EventTime:         t,
-		EventName:         name,
-		PrincipalID:       events.S3UserIdentity{PrincipalID: "AWS:LOCAL"},
-		RequestParameters: events.S3RequestParameters{SourceIPAddress: "127.0.0.1"},
-		ResponseElements:  resp,
-		S3: events.S3Entity{
-			SchemaVersion:   "1.0",
-			ConfigurationID: "faas",
-			Bucket:          events.S3Bucket{Name: e.Bucket, Arn: "arn:aws:s3:::" + e.Bucket},
-			Object:          events.S3Object{Key: escapeS3Key(e.Key), Size: e.Size, ETag: e.ETag, Sequencer: strconv.FormatInt(t.UnixNano(), 16)},
-		},
-	}}}
 }
 
 // NewScheduledEvent returns the EventBridge "Scheduled Event" for e.
