@@ -24,15 +24,16 @@ type artifact struct {
 }
 
 var builds struct {
-	once        sync.Once
-	todo, hello artifact
-	err         error
+	once                 sync.Once
+	todo, hello, drivers artifact
+	err                  error
 }
 
-// buildArtifacts builds the to-do app with awsbuild and the hello-world
-// aws-lambda-go bootstrap with the same flags (amd64, so they run here),
-// and zips both with awsbuild.WriteZip.
-func buildArtifacts(b *testing.B) (todo, hello artifact) {
+// buildArtifacts builds the to-do app with awsbuild, and the hello-world
+// aws-lambda-go bootstrap and hellodrivers (hello plus the three gocloud
+// AWS drivers) with the same flags (amd64, so they run here), and zips all
+// three with awsbuild.WriteZip.
+func buildArtifacts(b *testing.B) (todo, hello, drivers artifact) {
 	builds.once.Do(func() {
 		dir, err := os.MkdirTemp("", "faas-bench-aws-")
 		if err != nil {
@@ -49,21 +50,33 @@ func buildArtifacts(b *testing.B) (todo, hello artifact) {
 			builds.err = err
 			return
 		}
-		hb := filepath.Join(dir, "hello", "bootstrap")
-		o := awsbuild.BootstrapOptions("amd64")
-		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", o.LDFlags, "-o", hb, "./testdata/hello")
-		cmd.Env = append(os.Environ(), o.Env...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			builds.err = &buildError{string(out), err}
-			return
+		hello := &sdk.Manifest{App: "hello", Functions: []sdk.FunctionManifest{{Name: "hello", Kind: sdk.KindHTTP}}}
+		for _, a := range []struct {
+			pkg  string
+			dst  *artifact
+			tags string
+		}{
+			{"hello", &builds.hello, "lambda.norpc"},
+			{"hellodrivers", &builds.drivers, "lambda.norpc,grpcnotrace"}, // the to-do's flags for gocloud
+		} {
+			bin := filepath.Join(dir, a.pkg, "bootstrap")
+			o := awsbuild.BootstrapOptions("amd64")
+			cmd := exec.Command("go", "build", "-tags", a.tags, "-trimpath", "-ldflags", o.LDFlags, "-o", bin, "./testdata/"+a.pkg)
+			cmd.Env = append(os.Environ(), o.Env...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				builds.err = &buildError{string(out), err}
+				return
+			}
+			*a.dst = artifact{bin: bin, manifest: hello}
+			if a.dst.zipSize, builds.err = zipSize(bin, filepath.Join(dir, a.pkg, "bootstrap.zip")); builds.err != nil {
+				return
+			}
 		}
-		builds.hello = artifact{bin: hb, manifest: &sdk.Manifest{App: "hello", Functions: []sdk.FunctionManifest{{Name: "hello", Kind: sdk.KindHTTP}}}}
-		builds.hello.zipSize, builds.err = zipSize(hb, filepath.Join(dir, "hello", "bootstrap.zip"))
 	})
 	if builds.err != nil {
 		b.Fatal(builds.err)
 	}
-	return builds.todo, builds.hello
+	return builds.todo, builds.hello, builds.drivers
 }
 
 type buildError struct {
@@ -77,7 +90,7 @@ func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 // local Lambda host: a new environment per iteration (a fresh bootstrap
 // process, its init, one invocation). It also reports each zip's size.
 func BenchmarkColdStart(b *testing.B) {
-	todo, hello := buildArtifacts(b)
+	todo, hello, drivers := buildArtifacts(b)
 	healthz := httptest.NewRequest(http.MethodGet, "https://api.example.com/api/healthz", nil)
 	todoEvent, err := lambdahost.NewHTTPEvent(healthz, "us-east-1")
 	if err != nil {
@@ -100,6 +113,7 @@ func BenchmarkColdStart(b *testing.B) {
 	}{
 		{"todo", todo, "web", todoEvent, todoEnv},
 		{"hello", hello, "hello", []byte(`{}`), nil},
+		{"hello-drivers", drivers, "hello", []byte(`{}`), nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
