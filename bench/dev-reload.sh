@@ -2,14 +2,17 @@
 # Measures the time from a source edit to the new code serving under faas dev:
 # it starts faas dev on the to-do app, edits a handler so that /api/healthz
 # answers differently, and polls until the new answer is served.
-# usage: bench/dev-reload.sh [runs]   (default 3)
+# usage: bench/dev-reload.sh [runs] [provider]   (default 3 runs, plain faas dev)
+#   provider: aws, gcp or azure measures faas dev --emulate=<provider>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
+emulate=()
+[ -z "${2:-}" ] || emulate=("--emulate=$2")
 port=18181
 data=$(mktemp -d)
 go build -o "$data/faas" ./cmd/faas
-"$data/faas" dev --port $port --data "$data/dev" ./examples/todo >"$data/log" 2>&1 &
+"$data/faas" dev "${emulate[@]}" --port $port --data "$data/dev" ./examples/todo >"$data/log" 2>&1 &
 pid=$!
 file=examples/todo/api.go
 cp "$file" "$data/api.go.orig"

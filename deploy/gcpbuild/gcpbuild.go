@@ -113,7 +113,7 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	if !opts.SkipCompile {
 		fmt.Fprintf(progress, "gcp: compile check (go build -mod=vendor)\n")
-		if err := b.goCmd(ctx, "build", "-mod=vendor", "."); err != nil {
+		if err := b.goCmd(ctx, "build", "-mod=vendor", "-trimpath", "."); err != nil {
 			return nil, err
 		}
 	}

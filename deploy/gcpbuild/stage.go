@@ -185,7 +185,7 @@ func main() {
 		return nil, "", fmt.Errorf("gcpbuild: %w", err)
 	}
 	bin := filepath.Join(dir, "manifest.bin")
-	if err := b.goCmd(ctx, "build", "-mod=vendor", "-o", bin, "./"+manifestDir); err != nil {
+	if err := b.goCmd(ctx, "build", "-mod=vendor", "-trimpath", "-o", bin, "./"+manifestDir); err != nil {
 		return nil, "", err
 	}
 	out, err := b.run(ctx, b.dir, bin)

@@ -123,7 +123,7 @@ func Build(ctx context.Context, zipPath, workDir string) (string, error) {
 		return "", fmt.Errorf("gcfhost: %w", err)
 	}
 	bin := BinaryPath(workDir)
-	if _, err := goOut(ctx, src, "build", "-o", bin, "./"+appModuleDir); err != nil {
+	if _, err := goOut(ctx, src, "build", "-trimpath", "-o", bin, "./"+appModuleDir); err != nil {
 		return "", err
 	}
 	return bin, nil
