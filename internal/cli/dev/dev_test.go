@@ -15,11 +15,14 @@ func TestArgs(t *testing.T) {
 		wantErr string
 		dir     string
 		port    int
+		emulate string
 	}{
 		{args: nil, dir: ".", port: 8080},
 		{args: []string{"./app", "--port", "0"}, dir: "./app", port: 0},
 		{args: []string{"--port", "70000"}, wantErr: "--port 70000"},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
+		{args: []string{"--emulate", "aws", "./app"}, dir: "./app", port: 8080, emulate: "aws"},
+		{args: []string{"--emulate=lambda"}, wantErr: `--emulate "lambda": want one of aws, gcp, azure`},
 	}
 	for _, c := range cases {
 		var got *Options
@@ -35,7 +38,7 @@ func TestArgs(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got.Dir != c.dir || got.Port != c.port {
+		if err != nil || got.Dir != c.dir || got.Port != c.port || got.Emulate != c.emulate {
 			t.Errorf("%v: err %v opts %+v", c.args, err, got)
 		}
 	}
