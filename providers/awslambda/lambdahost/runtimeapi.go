@@ -188,8 +188,10 @@ func (e *environment) invoke(ctx context.Context, payload []byte, timeout time.D
 		case r := <-inv.result:
 			return r
 		case <-t.C:
-			e.stop() // Lambda resets the environment after a timeout
+			// Settle the invocation first: stopping the runtime makes its
+			// exit watcher finish it too, as Runtime.ExitError.
 			inv.finish(nil, &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())})
+			e.stop() // Lambda resets the environment after a timeout
 			return <-inv.result
 		}
 	}
