@@ -97,7 +97,7 @@ func (s *supervisor) start(ctx context.Context, argv []string) error {
 	cmd.Stdout, cmd.Stderr = s.io.ErrOut, s.io.ErrOut
 	cmd.ExtraFiles = []*os.File{f} // fd 3
 	cmd.Env = append(os.Environ(), "FAAS_DEV_LISTEN_FD=3", "FAAS_DEV_DATA="+s.dataDir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting the app: %w", err)
 	}
