@@ -218,12 +218,7 @@ func blobEvent(r *events.S3EventRecord) (*sdk.BlobEvent, error) {
 func (h *Handler) invokeSchedule(ctx context.Context, st *invState, payload []byte) error {
 	var ev events.EventBridgeEvent
 	s := scanner{b: payload}
-	s.object()
-	for {
-		k, ok := s.key()
-		if !ok {
-			break
-		}
+	s.fields(func(k []byte) {
 		switch string(k) {
 		case "version":
 			ev.Version = s.str()
@@ -246,7 +241,7 @@ func (h *Handler) invokeSchedule(ctx context.Context, st *invState, payload []by
 		default:
 			s.skip()
 		}
-	}
+	})
 	if s.err != nil {
 		return sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding scheduled event: %w", s.err)
 	}

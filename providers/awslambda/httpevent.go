@@ -117,11 +117,7 @@ func (e *httpEvent) format() (httpFormat, bool) {
 // decodeHTTPEvent fills e from the payload's top-level object, which the
 // caller has already opened.
 func decodeHTTPEvent(s *scanner, e *httpEvent) {
-	for {
-		k, ok := s.key()
-		if !ok {
-			return
-		}
+	s.members(func(k []byte) {
 		switch string(k) {
 		case "version":
 			v := s.rawString()
@@ -142,31 +138,16 @@ func decodeHTTPEvent(s *scanner, e *httpEvent) {
 				}
 			}
 		case "headers":
-			if s.object() {
-				for {
-					k, ok := s.key()
-					if !ok {
-						break
-					}
-					e.headers = append(e.headers, rawHeader{k, commonName(k), s.rawString()})
-				}
-			}
+			s.fields(func(k []byte) { e.headers = append(e.headers, rawHeader{k, commonName(k), s.rawString()}) })
 		case "multiValueHeaders":
-			if s.object() {
-				e.hasMVHeader = true
-				for {
-					k, ok := s.key()
-					if !ok {
-						break
-					}
-					if s.array() {
-						canon := commonName(k)
-						for s.more() {
-							e.mvHeaders = append(e.mvHeaders, rawHeader{k, canon, s.rawString()})
-						}
+			e.hasMVHeader = s.fields(func(k []byte) {
+				if s.array() {
+					canon := commonName(k)
+					for s.more() {
+						e.mvHeaders = append(e.mvHeaders, rawHeader{k, canon, s.rawString()})
 					}
 				}
-			}
+			})
 		case "queryStringParameters":
 			e.query, _ = readQuery(s, e.query[:0], false)
 		case "multiValueQueryStringParameters":
@@ -180,7 +161,7 @@ func decodeHTTPEvent(s *scanner, e *httpEvent) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 // rawString reads a string value as a rawString (null reads as empty).
@@ -192,35 +173,22 @@ func (s *scanner) rawString() rawString {
 // readQuery reads a query parameter object (multi: of arrays) into q and
 // reports whether it was an object (not null).
 func readQuery(s *scanner, q []rawPair, multi bool) ([]rawPair, bool) {
-	if !s.object() {
-		return q, false
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return q, true
-		}
+	isObject := s.fields(func(k []byte) {
 		if !multi {
 			q = append(q, rawPair{k, s.rawString()})
-			continue
+			return
 		}
 		if s.array() {
 			for s.more() {
 				q = append(q, rawPair{k, s.rawString()})
 			}
 		}
-	}
+	})
+	return q, isObject
 }
 
 func decodeRequestContext(s *scanner, e *httpEvent) {
-	if !s.object() {
-		return
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return
-		}
+	s.fields(func(k []byte) {
 		switch string(k) {
 		case "requestId":
 			e.requestID = s.rawString()
@@ -231,14 +199,7 @@ func decodeRequestContext(s *scanner, e *httpEvent) {
 			s.skip()
 		case "http":
 			e.ctxHTTP = true
-			if !s.object() {
-				continue
-			}
-			for {
-				k, ok := s.key()
-				if !ok {
-					break
-				}
+			s.fields(func(k []byte) {
 				switch string(k) {
 				case "method":
 					e.ctxMethod = s.rawString()
@@ -247,51 +208,30 @@ func decodeRequestContext(s *scanner, e *httpEvent) {
 				default:
 					s.skip()
 				}
-			}
+			})
 		case "identity":
-			if !s.object() {
-				continue
-			}
-			for {
-				k, ok := s.key()
-				if !ok {
-					break
-				}
+			s.fields(func(k []byte) {
 				if string(k) == "sourceIp" && len(e.sourceIP.b) == 0 {
 					e.sourceIP = s.rawString()
 				} else {
 					s.skip()
 				}
-			}
+			})
 		case "authorizer":
 			decodeAuthorizer(s, e)
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 // decodeAuthorizer keeps the raw claims of an HTTP API JWT authorizer (or
 // a REST API Cognito authorizer's "claims"), decoded later only if asked.
 func decodeAuthorizer(s *scanner, e *httpEvent) {
-	if !s.object() {
-		return
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return
-		}
+	s.fields(func(k []byte) {
 		switch string(k) {
 		case "jwt":
-			if !s.object() {
-				continue
-			}
-			for {
-				k, ok := s.key()
-				if !ok {
-					break
-				}
+			s.fields(func(k []byte) {
 				switch string(k) {
 				case "claims":
 					e.claims = s.raw()
@@ -300,11 +240,11 @@ func decodeAuthorizer(s *scanner, e *httpEvent) {
 				default:
 					s.skip()
 				}
-			}
+			})
 		case "claims":
 			e.claims = s.raw()
 		default:
 			s.skip()
 		}
-	}
+	})
 }

@@ -108,6 +108,28 @@ func (s *scanner) key() ([]byte, bool) {
 	return k, true
 }
 
+// members calls f with each remaining key of the object being read (its
+// '{' already consumed); f must read or skip that key's value.
+func (s *scanner) members(f func(k []byte)) {
+	for {
+		k, ok := s.key()
+		if !ok {
+			return
+		}
+		f(k)
+	}
+}
+
+// fields reads the object at the cursor with members and reports whether
+// it was one; null reads as no fields.
+func (s *scanner) fields(f func(k []byte)) bool {
+	if !s.object() {
+		return false
+	}
+	s.members(f)
+	return true
+}
+
 // array starts reading an array; false for null and on errors.
 func (s *scanner) array() bool {
 	switch s.peek() {
@@ -425,13 +447,8 @@ func (s *scanner) value() any {
 	case '{':
 		m := map[string]any{}
 		s.i++
-		for {
-			k, ok := s.key()
-			if !ok {
-				return m
-			}
-			m[string(k)] = s.value()
-		}
+		s.members(func(k []byte) { m[string(k)] = s.value() })
+		return m
 	case '[':
 		s.i++
 		a := []any{}
@@ -456,24 +473,35 @@ func (s *scanner) value() any {
 	}
 }
 
+// stringField reads an object (null → "") and returns the string value of
+// its key name, skipping every other key.
+func (s *scanner) stringField(name string) string {
+	var v string
+	s.fields(func(k []byte) {
+		if string(k) == name {
+			v = s.str()
+		} else {
+			s.skip()
+		}
+	})
+	return v
+}
+
 // stringMap reads an object of strings (null → nil). Non-string values are
 // kept as their JSON text.
 func (s *scanner) stringMap() map[string]string {
-	if !s.object() {
-		return nil
-	}
 	m := map[string]string{}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return m
-		}
+	isObject := s.fields(func(k []byte) {
 		if s.peek() == '"' || s.peek() == 'n' {
 			m[string(k)] = s.str()
 		} else {
 			m[string(k)] = string(s.raw())
 		}
+	})
+	if !isObject {
+		return nil
 	}
+	return m
 }
 
 // stringSlice reads an array of strings (null → nil).

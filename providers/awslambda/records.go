@@ -52,14 +52,7 @@ func decodeRecords(s *scanner) (string, []record, error) {
 }
 
 func decodeRecord(s *scanner, r *record) {
-	if !s.object() {
-		return
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return
-		}
+	s.fields(func(k []byte) {
 		switch string(k) {
 		case "eventSource":
 			r.source = s.str()
@@ -102,21 +95,9 @@ func decodeRecord(s *scanner, r *record) {
 		case "eventName":
 			r.s3.EventName = s.str()
 		case "userIdentity":
-			r.s3.PrincipalID.PrincipalID = principal(s)
+			r.s3.PrincipalID.PrincipalID = s.stringField("principalId")
 		case "requestParameters":
-			if s.object() {
-				for {
-					k, ok := s.key()
-					if !ok {
-						break
-					}
-					if string(k) == "sourceIPAddress" {
-						r.s3.RequestParameters.SourceIPAddress = s.str()
-					} else {
-						s.skip()
-					}
-				}
-			}
+			r.s3.RequestParameters.SourceIPAddress = s.stringField("sourceIPAddress")
 		case "responseElements":
 			r.s3.ResponseElements = s.stringMap()
 		case "s3":
@@ -124,84 +105,50 @@ func decodeRecord(s *scanner, r *record) {
 		default:
 			s.skip()
 		}
-	}
-}
-
-func principal(s *scanner) string {
-	var id string
-	if !s.object() {
-		return ""
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return id
-		}
-		if string(k) == "principalId" {
-			id = s.str()
-		} else {
-			s.skip()
-		}
-	}
+	})
 }
 
 func decodeSQSAttributes(s *scanner) map[string]events.SQSMessageAttribute {
-	if !s.object() {
-		return nil
-	}
 	m := map[string]events.SQSMessageAttribute{}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return m
-		}
+	isObject := s.fields(func(k []byte) {
 		name := string(k)
 		var a events.SQSMessageAttribute
-		if s.object() {
-			for {
-				k, ok := s.key()
-				if !ok {
-					break
-				}
-				switch string(k) {
-				case "stringValue":
-					if s.peek() == 'n' {
-						s.skip()
-						continue
-					}
-					v := s.str()
-					a.StringValue = &v
-				case "binaryValue":
-					a.BinaryValue = decodeBase64(s.str())
-				case "stringListValues":
-					a.StringListValues = s.stringSlice()
-				case "binaryListValues":
-					if s.array() {
-						a.BinaryListValues = [][]byte{}
-						for s.more() {
-							a.BinaryListValues = append(a.BinaryListValues, decodeBase64(s.str()))
-						}
-					}
-				case "dataType":
-					a.DataType = s.str()
-				default:
+		s.fields(func(k []byte) {
+			switch string(k) {
+			case "stringValue":
+				if s.peek() == 'n' {
 					s.skip()
+					return
 				}
+				v := s.str()
+				a.StringValue = &v
+			case "binaryValue":
+				a.BinaryValue = decodeBase64(s.str())
+			case "stringListValues":
+				a.StringListValues = s.stringSlice()
+			case "binaryListValues":
+				if s.array() {
+					a.BinaryListValues = [][]byte{}
+					for s.more() {
+						a.BinaryListValues = append(a.BinaryListValues, decodeBase64(s.str()))
+					}
+				}
+			case "dataType":
+				a.DataType = s.str()
+			default:
+				s.skip()
 			}
-		}
+		})
 		m[name] = a
+	})
+	if !isObject {
+		return nil
 	}
+	return m
 }
 
 func decodeSNSEntity(s *scanner, e *events.SNSEntity) {
-	if !s.object() {
-		return
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return
-		}
+	s.fields(func(k []byte) {
 		switch string(k) {
 		case "Signature":
 			e.Signature = s.str()
@@ -228,52 +175,31 @@ func decodeSNSEntity(s *scanner, e *events.SNSEntity) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func decodeS3Entity(s *scanner, e *events.S3Entity) {
-	if !s.object() {
-		return
-	}
-	for {
-		k, ok := s.key()
-		if !ok {
-			return
-		}
+	s.fields(func(k []byte) {
 		switch string(k) {
 		case "s3SchemaVersion":
 			e.SchemaVersion = s.str()
 		case "configurationId":
 			e.ConfigurationID = s.str()
 		case "bucket":
-			if !s.object() {
-				continue
-			}
-			for {
-				k, ok := s.key()
-				if !ok {
-					break
-				}
+			s.fields(func(k []byte) {
 				switch string(k) {
 				case "name":
 					e.Bucket.Name = s.str()
 				case "arn":
 					e.Bucket.Arn = s.str()
 				case "ownerIdentity":
-					e.Bucket.OwnerIdentity.PrincipalID = principal(s)
+					e.Bucket.OwnerIdentity.PrincipalID = s.stringField("principalId")
 				default:
 					s.skip()
 				}
-			}
+			})
 		case "object":
-			if !s.object() {
-				continue
-			}
-			for {
-				k, ok := s.key()
-				if !ok {
-					break
-				}
+			s.fields(func(k []byte) {
 				switch string(k) {
 				case "key":
 					e.Object.Key = s.str()
@@ -288,13 +214,13 @@ func decodeS3Entity(s *scanner, e *events.S3Entity) {
 				default:
 					s.skip()
 				}
-			}
+			})
 			// S3 sends keys form-encoded: '+' is a space.
 			e.Object.URLDecodedKey, _ = url.QueryUnescape(e.Object.Key)
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func decodeBase64(v string) []byte {
