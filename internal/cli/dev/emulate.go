@@ -1,20 +1,18 @@
 package dev
 
 import (
-	"archive/zip"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 
 	"github.com/faaskit/faas/deploy/awsbuild"
 	"github.com/faaskit/faas/deploy/azurebuild"
 	"github.com/faaskit/faas/deploy/gcpbuild"
 	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/internal/ziputil"
 	"github.com/faaskit/faas/providers/awslambda/lambdahost"
 	"github.com/faaskit/faas/providers/azurefunc/funchost"
 	"github.com/faaskit/faas/providers/gcf/gcfhost"
@@ -67,10 +65,11 @@ func buildAWS(ctx context.Context, appDir, dist string, progress io.Writer) erro
 // startAWS unpacks the bootstrap from the deployment zip, as Lambda does,
 // and serves it through the Runtime API host.
 func startAWS(_ context.Context, dist string, m *sdk.Manifest, env map[string]string, out io.Writer) (local.Dispatcher, error) {
-	bin := filepath.Join(dist, "unpacked", "bootstrap")
-	if err := unzipFile(filepath.Join(dist, awsbuild.ZipName), "bootstrap", bin); err != nil {
+	unpacked := filepath.Join(dist, "unpacked")
+	if err := ziputil.Extract(filepath.Join(dist, awsbuild.ZipName), unpacked); err != nil {
 		return nil, err
 	}
+	bin := filepath.Join(unpacked, "bootstrap")
 	var kv []string
 	for k, v := range env {
 		kv = append(kv, k+"="+v)
@@ -102,38 +101,4 @@ func buildAzure(ctx context.Context, appDir, dist string, progress io.Writer) er
 
 func startAzure(ctx context.Context, dist string, _ *sdk.Manifest, env map[string]string, out io.Writer) (local.Dispatcher, error) {
 	return funchost.Start(ctx, filepath.Join(dist, "app.zip"), &funchost.Options{Env: env, Output: out})
-}
-
-// unzipFile extracts the entry name of zipPath to dst, keeping its mode.
-func unzipFile(zipPath, name, dst string) error {
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return fmt.Errorf("unpacking %s: %w", zipPath, err)
-	}
-	defer zr.Close()
-	i := slices.IndexFunc(zr.File, func(f *zip.File) bool { return f.Name == name })
-	if i < 0 {
-		return fmt.Errorf("unpacking %s: no %s in the zip", zipPath, name)
-	}
-	f := zr.File[i]
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("unpacking %s: %w", zipPath, err)
-	}
-	r, err := f.Open()
-	if err != nil {
-		return fmt.Errorf("unpacking %s: %w", zipPath, err)
-	}
-	defer r.Close()
-	w, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, f.Mode().Perm())
-	if err != nil {
-		return fmt.Errorf("unpacking %s: %w", zipPath, err)
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
-		return fmt.Errorf("unpacking %s: %w", zipPath, err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("unpacking %s: %w", zipPath, err)
-	}
-	return nil
 }

@@ -11,7 +11,6 @@
 package funchost
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -27,6 +26,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/faaskit/faas/internal/ziputil"
 )
 
 // Options configures Start.
@@ -88,9 +89,9 @@ func Start(ctx context.Context, zipPath string, opts *Options) (*Host, error) {
 		return nil, fmt.Errorf("funchost: %w", err)
 	}
 	h.dir = dir
-	if err := unzip(zipPath, dir); err != nil {
+	if err := ziputil.Extract(zipPath, dir); err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return nil, fmt.Errorf("funchost: %w", err)
 	}
 	if err := h.load(); err != nil {
 		os.RemoveAll(dir)
@@ -101,48 +102,6 @@ func Start(ctx context.Context, zipPath string, opts *Options) (*Host, error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// unzip extracts the package, keeping the Unix modes stored in the zip
-// (the handler must arrive executable: contracts E17).
-func unzip(zipPath, dir string) error {
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return fmt.Errorf("funchost: %w", err)
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		name := filepath.FromSlash(f.Name)
-		if !filepath.IsLocal(name) {
-			return fmt.Errorf("funchost: zip entry %q escapes the app root", f.Name)
-		}
-		dst := filepath.Join(dir, name)
-		if f.FileInfo().IsDir() {
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return fmt.Errorf("funchost: %w", err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("funchost: %w", err)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return fmt.Errorf("funchost: %s: %w", f.Name, err)
-		}
-		w, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, f.Mode().Perm())
-		if err == nil {
-			_, err = io.Copy(w, rc)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-		}
-		rc.Close()
-		if err != nil {
-			return fmt.Errorf("funchost: %s: %w", f.Name, err)
-		}
-	}
-	return nil
 }
 
 // startHandler runs the executable named in host.json and polls GET / as

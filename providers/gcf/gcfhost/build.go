@@ -9,19 +9,19 @@
 package gcfhost
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
 	"go/parser"
 	"go/token"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/template"
+
+	"github.com/faaskit/faas/internal/ziputil"
 )
 
 // Buildpack constants (GoogleCloudPlatform/buildpacks
@@ -78,8 +78,8 @@ func Build(ctx context.Context, zipPath, workDir string) (string, error) {
 	if err := os.RemoveAll(src); err != nil {
 		return "", fmt.Errorf("gcfhost: %w", err)
 	}
-	if err := unzip(zipPath, src); err != nil {
-		return "", err
+	if err := ziputil.Extract(zipPath, src); err != nil {
+		return "", fmt.Errorf("gcfhost: %w", err)
 	}
 	pkgName, imports, err := detectPackage(src)
 	if err != nil {
@@ -168,50 +168,6 @@ func detectPackage(dir string) (string, []string, error) {
 		return "", nil, fmt.Errorf("gcfhost: the root package is main; GCF needs a library package that registers functions")
 	}
 	return name, imports, nil
-}
-
-func unzip(zipPath, dst string) error {
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return fmt.Errorf("gcfhost: %w", err)
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		p := filepath.Join(dst, filepath.FromSlash(f.Name))
-		if !strings.HasPrefix(p, filepath.Clean(dst)+string(filepath.Separator)) {
-			return fmt.Errorf("gcfhost: zip entry %q escapes the source directory", f.Name)
-		}
-		if f.FileInfo().IsDir() {
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("gcfhost: %w", err)
-		}
-		if err := extract(f, p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func extract(f *zip.File, p string) error {
-	r, err := f.Open()
-	if err != nil {
-		return fmt.Errorf("gcfhost: %w", err)
-	}
-	defer r.Close()
-	w, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("gcfhost: %w", err)
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
-		return fmt.Errorf("gcfhost: unzip %s: %w", f.Name, err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("gcfhost: %w", err)
-	}
-	return nil
 }
 
 func goOut(ctx context.Context, dir string, args ...string) (string, error) {
