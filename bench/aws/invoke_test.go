@@ -27,19 +27,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/faaskit/faas/bench/internal/workload"
 	"github.com/faaskit/faas/providers/awslambda"
 	"github.com/faaskit/faas/sdk"
 )
-
-type todoIn struct {
-	Title string `json:"title"`
-}
-
-type todoOut struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	Done  bool   `json:"done"`
-}
 
 // event is a realistic HTTP API v2 event: POST /api/todos with a JSON
 // body, browser-like headers, two cookies and a JWT authorizer.
@@ -75,13 +66,10 @@ func event() []byte {
 	return b
 }
 
-// work is the handler's business logic, identical on every path.
-func work(in todoIn) todoOut { return todoOut{ID: "t-1", Title: in.Title} }
-
 // httpHandler is the net/http version, used by faas and the proxy.
 func httpHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in todoIn
+		var in workload.TodoIn
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -89,17 +77,17 @@ func httpHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		http.SetCookie(w, &http.Cookie{Name: "last", Value: "t-1", Path: "/"})
 		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(work(in))
+		json.NewEncoder(w).Encode(workload.Work(in))
 	})
 }
 
 // native is the aws-lambda-go typed handler doing the same work.
 func native(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	var in todoIn
+	var in workload.TodoIn
 	if err := json.Unmarshal([]byte(req.Body), &in); err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest, Body: err.Error()}, nil
 	}
-	body, err := json.Marshal(work(in))
+	body, err := json.Marshal(workload.Work(in))
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

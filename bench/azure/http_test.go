@@ -25,7 +25,6 @@ package azure
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,48 +32,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faaskit/faas/bench/internal/workload"
 	"github.com/faaskit/faas/providers/azurefunc"
 	"github.com/faaskit/faas/sdk"
 )
 
-type todoIn struct {
-	Title string `json:"title"`
-}
-
-type todoOut struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	Done  bool   `json:"done"`
-}
-
-// todos is the user's handler, identical for both implementations.
-func todos() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in todoIn
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Location", "/api/todos/t-1")
-		http.SetCookie(w, &http.Cookie{Name: "last", Value: "t-1", Path: "/"})
-		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(todoOut{ID: "t-1", Title: in.Title})
-	})
-}
-
 func handlers(b *testing.B) map[string]http.Handler {
 	b.Helper()
 	app := sdk.New("bench", nil)
-	app.HTTP("web", todos(), nil)
+	app.HTTP("web", workload.Handler(), nil)
 	h, err := azurefunc.NewHandler(app, &azurefunc.Options{RoutePrefix: "", Forwarding: true, Log: io.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return map[string]http.Handler{"bare": todos(), "faas": h}
+	return map[string]http.Handler{"bare": workload.Handler(), "faas": h}
 }
-
-const body = `{"title":"buy oat milk"}`
 
 // hostHeaders are the headers of a request the Functions host forwards.
 func hostHeaders(h http.Header) {
@@ -100,7 +72,7 @@ func BenchmarkForwarded(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+					req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(workload.Body))
 					hostHeaders(req.Header)
 					resp, err := client.Do(req)
 					if err != nil {
@@ -138,7 +110,7 @@ func BenchmarkForwardedPaired(b *testing.B) {
 		for k := range impls {
 			k = (k + i) % 2 // alternate which goes first
 			start := time.Now()
-			req, _ := http.NewRequest(http.MethodPost, urls[impls[k]], strings.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, urls[impls[k]], strings.NewReader(workload.Body))
 			hostHeaders(req.Header)
 			resp, err := client.Do(req)
 			if err != nil {
@@ -163,11 +135,11 @@ func BenchmarkServeHTTP(b *testing.B) {
 			h := handlers(b)[impl]
 			req := httptest.NewRequest(http.MethodPost, "/api/todos?list=home", nil)
 			hostHeaders(req.Header)
-			rd := bytes.NewReader([]byte(body))
+			rd := bytes.NewReader([]byte(workload.Body))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				rd.Reset([]byte(body))
+				rd.Reset([]byte(workload.Body))
 				req.Body = io.NopCloser(rd)
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)

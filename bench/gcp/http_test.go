@@ -25,7 +25,6 @@ package gcp
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -37,43 +36,16 @@ import (
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+	"github.com/faaskit/faas/bench/internal/workload"
 	"github.com/faaskit/faas/providers/gcf"
 	"github.com/faaskit/faas/sdk"
 )
-
-type todoIn struct {
-	Title string `json:"title"`
-}
-
-type todoOut struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	Done  bool   `json:"done"`
-}
-
-// todos is the user's handler, identical for every implementation.
-func todos() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in todoIn
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Location", "/api/todos/t-1")
-		http.SetCookie(w, &http.Cookie{Name: "last", Value: "t-1", Path: "/"})
-		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(todoOut{ID: "t-1", Title: in.Title})
-	})
-}
-
-const body = `{"title":"buy oat milk"}`
 
 // shimFunc returns the shim's functions.HTTP handler for the to-do app.
 func shimFunc(b *testing.B) func(http.ResponseWriter, *http.Request) {
 	b.Helper()
 	app := sdk.New("bench", nil)
-	app.HTTP("web", todos(), nil)
+	app.HTTP("web", workload.Handler(), nil)
 	s, err := gcf.New(app, &gcf.Options{Project: "bench-project", Log: io.Discard})
 	if err != nil {
 		b.Fatal(err)
@@ -97,7 +69,7 @@ var (
 func startServers(b *testing.B) map[string]string {
 	b.Helper()
 	serversOnce.Do(func() {
-		functions.HTTP("framework", todos().ServeHTTP)
+		functions.HTTP("framework", workload.Handler().ServeHTTP)
 		functions.HTTP("faas", shimFunc(b))
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -108,7 +80,7 @@ func startServers(b *testing.B) map[string]string {
 		l.Close()
 		go funcframework.StartHostPort("127.0.0.1", port)
 		bare := http.NewServeMux()
-		bare.Handle("/bare", todos())
+		bare.Handle("/bare", workload.Handler())
 		srv := httptest.NewServer(bare)
 		ff := "http://127.0.0.1:" + port
 		servers = map[string]string{"bare": srv.URL + "/bare", "framework": ff + "/framework", "faas": ff + "/faas"}
@@ -127,7 +99,7 @@ func startServers(b *testing.B) map[string]string {
 }
 
 func newRequest(url string) *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(workload.Body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
@@ -187,13 +159,13 @@ func BenchmarkHTTPPaired(b *testing.B) {
 }
 
 func BenchmarkServeHTTP(b *testing.B) {
-	impls := map[string]func(http.ResponseWriter, *http.Request){"bare": todos().ServeHTTP, "faas": shimFunc(b)}
+	impls := map[string]func(http.ResponseWriter, *http.Request){"bare": workload.Handler().ServeHTTP, "faas": shimFunc(b)}
 	for _, impl := range []string{"bare", "faas"} {
 		fn := impls[impl]
 		b.Run("impl="+impl, func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
-				req := httptest.NewRequest(http.MethodPost, "/api/todos", bytes.NewReader([]byte(body)))
+				req := httptest.NewRequest(http.MethodPost, "/api/todos", bytes.NewReader([]byte(workload.Body)))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 				rec := httptest.NewRecorder()
