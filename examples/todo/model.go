@@ -102,25 +102,35 @@ func validID(id string) bool {
 	return err == nil
 }
 
-// listOwned returns the user's live to-dos, newest first.
-func listOwned(ctx context.Context, coll *docstore.Collection, user string) ([]*Todo, error) {
-	iter := coll.Query().Where("owner", "=", user).Get(ctx)
+// queryTodos runs q and returns the to-dos keep accepts; what is the
+// query's purpose for error messages ("list", "purge").
+func queryTodos(ctx context.Context, q *docstore.Query, what string, keep func(*Todo) bool) ([]*Todo, error) {
+	iter := q.Get(ctx)
 	defer iter.Stop()
 	var out []*Todo
 	for {
 		t := &Todo{}
 		err := iter.Next(ctx, t)
 		if errors.Is(err, io.EOF) {
-			break
+			return out, nil
 		}
 		if err != nil {
-			return nil, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: list: %w", err))
+			return nil, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: %s: %w", what, err))
 		}
-		if t.Deleted {
-			continue
+		if keep(t) {
+			out = append(out, t)
 		}
+	}
+}
+
+// listOwned returns the user's live to-dos, newest first.
+func listOwned(ctx context.Context, coll *docstore.Collection, user string) ([]*Todo, error) {
+	out, err := queryTodos(ctx, coll.Query().Where("owner", "=", user), "list", func(t *Todo) bool { return !t.Deleted })
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range out {
 		t.normalize()
-		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {

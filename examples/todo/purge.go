@@ -2,9 +2,7 @@ package todo
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/faaskit/faas/sdk"
@@ -22,21 +20,11 @@ func (s *service) purge(ctx context.Context, e *sdk.ScheduleEvent) error {
 		return err
 	}
 	cutoff := e.Time.Add(-PurgeAfter)
-	iter := coll.Query().Where("deleted", "=", true).Get(ctx)
-	defer iter.Stop()
-	var victims []*Todo
-	for {
-		t := &Todo{}
-		err := iter.Next(ctx, t)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: purge: %w", err))
-		}
-		if !t.DeletedAt.IsZero() && t.DeletedAt.Before(cutoff) {
-			victims = append(victims, t)
-		}
+	victims, err := queryTodos(ctx, coll.Query().Where("deleted", "=", true), "purge", func(t *Todo) bool {
+		return !t.DeletedAt.IsZero() && t.DeletedAt.Before(cutoff)
+	})
+	if err != nil {
+		return err
 	}
 	for _, t := range victims {
 		if err := s.deleteAllAttachments(ctx, t); err != nil {
