@@ -163,15 +163,15 @@ func (a *App) Schedule(name, expr string, h ScheduleHandler, opts *ScheduleOptio
 	return a.addFunction(f)
 }
 
-func (a *App) addResource(name string, kind ResourceKind, key, url string) *resource {
+func (a *App) addResource(name string, kind ResourceKind, spec *CollectionSpec, url string) *resource {
 	if !validName(name) {
 		a.errf("%s %q: name must be 1-49 lower-case letters, digits and '-', starting with a letter", kind, name)
 	}
 	if old, dup := a.resByName[name]; dup {
 		a.errf("%s %q: declared twice (first as a %s)", kind, name, old.kind)
-		return &resource{app: a, name: name, kind: kind, key: key, url: url}
+		return &resource{app: a, name: name, kind: kind, spec: spec, url: url}
 	}
-	r := &resource{app: a, name: name, kind: kind, key: key, url: url}
+	r := &resource{app: a, name: name, kind: kind, spec: spec, url: url}
 	a.resByName[name] = r
 	a.resources = append(a.resources, r)
 	return r
@@ -183,19 +183,25 @@ func (a *App) Bucket(name string, opts *ResourceOptions) *Bucket {
 	if opts != nil {
 		url = opts.URL
 	}
-	return &Bucket{a.addResource(name, KindBucket, "", url)}
+	return &Bucket{a.addResource(name, KindBucket, nil, url)}
 }
 
 // Collection declares a document collection.
 func (a *App) Collection(name string, opts *CollectionOptions) *Collection {
-	key, url := "id", ""
+	spec := &CollectionSpec{Name: name, KeyField: "id"}
+	var url string
 	if opts != nil {
 		url = opts.URL
 		if opts.KeyField != "" {
-			key = opts.KeyField
+			spec.KeyField = opts.KeyField
 		}
+		spec.Indexes = append([]Index(nil), opts.Indexes...)
+		spec.ExpiryField = opts.ExpiryField
 	}
-	return &Collection{a.addResource(name, KindCollection, key, url)}
+	for _, p := range spec.check() {
+		a.errf("collection %q: %s", name, p)
+	}
+	return &Collection{a.addResource(name, KindCollection, spec, url)}
 }
 
 // Topic declares a pub/sub topic.
@@ -204,7 +210,7 @@ func (a *App) Topic(name string, opts *ResourceOptions) *Topic {
 	if opts != nil {
 		url = opts.URL
 	}
-	return &Topic{a.addResource(name, KindTopic, "", url)}
+	return &Topic{a.addResource(name, KindTopic, nil, url)}
 }
 
 // AddError records a problem the app found while building itself, such as

@@ -60,6 +60,16 @@ type ResourceManifest struct {
 	Env      string       `json:"env"`                 // the binding variable
 	KeyField string       `json:"key_field,omitempty"` // collections
 	URL      string       `json:"url,omitempty"`       // explicit URL, if declared
+	// Indexes and ExpiryField are the collection's declared secondary
+	// indexes and expiry field (collections only).
+	Indexes     []Index `json:"indexes,omitempty"`
+	ExpiryField string  `json:"expiry_field,omitempty"`
+}
+
+// CollectionSpec returns the collection described by a collection's
+// manifest entry.
+func (r ResourceManifest) CollectionSpec() *CollectionSpec {
+	return &CollectionSpec{Name: r.Name, KeyField: r.KeyField, Indexes: append([]Index(nil), r.Indexes...), ExpiryField: r.ExpiryField}
 }
 
 // Manifest describes the app. It is valid only if Err returns nil.
@@ -80,7 +90,11 @@ func (a *App) Manifest() *Manifest {
 		m.Functions = append(m.Functions, fm)
 	}
 	for _, r := range a.resources {
-		m.Resources = append(m.Resources, ResourceManifest{Name: r.name, Kind: r.kind, Env: EnvVar(r.kind, r.name), KeyField: r.key, URL: r.url})
+		rm := ResourceManifest{Name: r.name, Kind: r.kind, Env: EnvVar(r.kind, r.name), URL: r.url}
+		if r.spec != nil {
+			rm.KeyField, rm.Indexes, rm.ExpiryField = r.spec.KeyField, append([]Index(nil), r.spec.Indexes...), r.spec.ExpiryField
+		}
+		m.Resources = append(m.Resources, rm)
 	}
 	return m
 }

@@ -35,7 +35,7 @@ func EnvVar(kind ResourceKind, name string) string {
 // runtime does. For providers.
 type Binder interface {
 	OpenBucket(ctx context.Context, name, url string) (*blob.Bucket, error)
-	OpenCollection(ctx context.Context, name, keyField, url string) (*docstore.Collection, error)
+	OpenCollection(ctx context.Context, spec *CollectionSpec, url string) (*docstore.Collection, error)
 	OpenTopic(ctx context.Context, name, url string) (*pubsub.Topic, error)
 }
 
@@ -58,9 +58,9 @@ func (URLBinder) OpenBucket(ctx context.Context, name, url string) (*blob.Bucket
 }
 
 // OpenCollection implements Binder.
-func (URLBinder) OpenCollection(ctx context.Context, name, _, url string) (*docstore.Collection, error) {
+func (URLBinder) OpenCollection(ctx context.Context, spec *CollectionSpec, url string) (*docstore.Collection, error) {
 	if url == "" {
-		return nil, unbound(KindCollection, name)
+		return nil, unbound(KindCollection, spec.Name)
 	}
 	return docstore.OpenCollection(ctx, url)
 }
@@ -78,8 +78,8 @@ type resource struct {
 	app  *App
 	name string
 	kind ResourceKind
-	key  string // collections only
-	url  string // explicit URL from the declaration
+	spec *CollectionSpec // collections only
+	url  string          // explicit URL from the declaration
 
 	mu     sync.Mutex
 	opened io.Closer // *blob.Bucket, *docstore.Collection, or topicCloser
@@ -102,7 +102,7 @@ func (r *resource) open(ctx context.Context) (io.Closer, error) {
 	case KindBucket:
 		c, err = binder.OpenBucket(ctx, r.name, url)
 	case KindCollection:
-		c, err = binder.OpenCollection(ctx, r.name, r.key, url)
+		c, err = binder.OpenCollection(ctx, r.spec, url)
 	case KindTopic:
 		var t *pubsub.Topic
 		t, err = binder.OpenTopic(ctx, r.name, url)
@@ -160,7 +160,10 @@ type Collection struct{ r *resource }
 func (c *Collection) Name() string { return c.r.name }
 
 // KeyField returns the name of the document field that holds the primary key.
-func (c *Collection) KeyField() string { return c.r.key }
+func (c *Collection) KeyField() string { return c.r.spec.KeyField }
+
+// Spec returns the collection's declared keys and indexes.
+func (c *Collection) Spec() CollectionSpec { return c.r.spec.clone() }
 
 // Open returns the process-wide *docstore.Collection, opening it on first use.
 func (c *Collection) Open(ctx context.Context) (*docstore.Collection, error) {
@@ -198,4 +201,14 @@ type CollectionOptions struct {
 	ResourceOptions
 	// KeyField is the document field holding the primary key. Default "id".
 	KeyField string
+	// Indexes are the secondary indexes that the app's queries use: every
+	// query filters with equality on an index's Partition field and may
+	// filter on and order by its Sort field. Each backend gets the index it
+	// needs (see CollectionSpec).
+	Indexes []Index
+	// ExpiryField, if set, names a time field after which a document may be
+	// deleted by the backend (DynamoDB TTL, Firestore TTL policy, a Mongo
+	// TTL index). Expiry is lazy on every backend: queries must still
+	// filter out expired documents.
+	ExpiryField string
 }

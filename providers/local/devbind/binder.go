@@ -50,11 +50,11 @@ func (b *Binder) OpenBucket(ctx context.Context, name, url string) (*blob.Bucket
 }
 
 // OpenCollection implements sdk.Binder.
-func (b *Binder) OpenCollection(ctx context.Context, name, keyField, url string) (*docstore.Collection, error) {
+func (b *Binder) OpenCollection(ctx context.Context, spec *sdk.CollectionSpec, url string) (*docstore.Collection, error) {
 	if url != "" {
 		return docstore.OpenCollection(ctx, url)
 	}
-	return sqlitedocstore.OpenCollection(ctx, DocstorePath(b.dir), name, keyField, nil)
+	return sqlitedocstore.OpenCollection(ctx, DocstorePath(b.dir), spec.Name, spec.KeyField, nil)
 }
 
 // OpenTopic implements sdk.Binder.
