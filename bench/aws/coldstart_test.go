@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/faaskit/faas/deploy/awsbuild"
+	"github.com/faaskit/faas/deploy/awsdeploy"
 	"github.com/faaskit/faas/providers/awslambda/lambdahost"
 	"github.com/faaskit/faas/sdk"
 )
@@ -29,10 +29,10 @@ var builds struct {
 	err                  error
 }
 
-// buildArtifacts builds the to-do app with awsbuild, and the hello-world
+// buildArtifacts builds the to-do app with awsdeploy, and the hello-world
 // aws-lambda-go bootstrap and hellodrivers (hello plus the three gocloud
 // AWS drivers) with the same flags (amd64, so they run here), and zips all
-// three with awsbuild.WriteZip.
+// three with awsdeploy.WriteZip.
 func buildArtifacts(b *testing.B) (todo, hello, drivers artifact) {
 	builds.once.Do(func() {
 		dir, err := os.MkdirTemp("", "faas-bench-aws-")
@@ -40,7 +40,7 @@ func buildArtifacts(b *testing.B) (todo, hello, drivers artifact) {
 			builds.err = err
 			return
 		}
-		res, err := awsbuild.Build(b.Context(), "../../examples/todo", filepath.Join(dir, "todo"), &awsbuild.Options{Arch: "amd64"})
+		res, err := awsdeploy.Build(b.Context(), "../../examples/todo", filepath.Join(dir, "todo"), &awsdeploy.Options{Arch: "amd64"})
 		if err != nil {
 			builds.err = err
 			return
@@ -60,7 +60,7 @@ func buildArtifacts(b *testing.B) (todo, hello, drivers artifact) {
 			{"hellodrivers", &builds.drivers, "lambda.norpc,grpcnotrace"}, // the to-do's flags for gocloud
 		} {
 			bin := filepath.Join(dir, a.pkg, "bootstrap")
-			o := awsbuild.BootstrapOptions("amd64")
+			o := awsdeploy.BootstrapOptions("amd64")
 			cmd := exec.Command("go", "build", "-tags", a.tags, "-trimpath", "-ldflags", o.LDFlags, "-o", bin, "./testdata/"+a.pkg)
 			cmd.Env = append(os.Environ(), o.Env...)
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -164,8 +164,8 @@ func unzip(zipPath, dir string) (string, int64, error) {
 	return out, fi.Size(), w.Close()
 }
 
-// zipSize zips bin exactly as awsbuild zips a bootstrap and returns the
+// zipSize zips bin exactly as awsdeploy zips a bootstrap and returns the
 // zip's size.
 func zipSize(bin, zipPath string) (int64, error) {
-	return awsbuild.WriteZip(zipPath, bin)
+	return awsdeploy.WriteZip(zipPath, bin)
 }

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/appbuild"
 )
 
 // startDev starts the built app binary under the local runtime on a free

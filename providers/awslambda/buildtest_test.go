@@ -7,12 +7,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/faaskit/faas/deploy/awsbuild"
+	"github.com/faaskit/faas/deploy/awsdeploy"
 	"github.com/faaskit/faas/sdk"
 )
 
 // built is the conformance app's bootstrap, built once per test binary
-// with awsbuild exactly as "faas build --provider=aws --arch amd64" does,
+// with awsdeploy exactly as "faas build --provider=aws --arch amd64" does,
 // plus the faas.localdrivers tag so the suite's file:// bindings open.
 var built struct {
 	once      sync.Once
@@ -29,8 +29,8 @@ func buildConformanceApp(t *testing.T) (string, *sdk.Manifest) {
 		if built.err != nil {
 			return
 		}
-		var res *awsbuild.Result
-		res, built.err = awsbuild.Build(t.Context(), "../../sdk/providertest/capp", built.dir, &awsbuild.Options{Arch: "amd64", Tags: []string{"faas.localdrivers"}})
+		var res *awsdeploy.Result
+		res, built.err = awsdeploy.Build(t.Context(), "../../sdk/providertest/capp", built.dir, &awsdeploy.Options{Arch: "amd64", Tags: []string{"faas.localdrivers"}})
 		if built.err != nil {
 			return
 		}
@@ -39,7 +39,7 @@ func buildConformanceApp(t *testing.T) (string, *sdk.Manifest) {
 			return
 		}
 		var data []byte
-		data, built.err = os.ReadFile(filepath.Join(built.dir, awsbuild.ManifestName))
+		data, built.err = os.ReadFile(filepath.Join(built.dir, awsdeploy.ManifestName))
 		if built.err == nil {
 			built.manifest = &sdk.Manifest{}
 			built.err = json.Unmarshal(data, built.manifest)

@@ -17,7 +17,7 @@ import (
 )
 
 // TestConformance runs the provider suite against the real bootstrap,
-// built by awsbuild, behind the local Lambda Runtime API: every HTTP
+// built by awsdeploy, behind the local Lambda Runtime API: every HTTP
 // request becomes an API Gateway v2 event, every message a one-message
 // SQS batch, every blob event an S3 notification and every tick an
 // EventBridge scheduled event.

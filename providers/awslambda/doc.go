@@ -2,7 +2,7 @@
 // (provided.al2023, "bootstrap"), on aws-lambda-go's Runtime API client.
 //
 // A deployment package built by "faas build --provider=aws" (package
-// deploy/awsbuild) calls Start with the app's constructor. One bootstrap
+// deploy/awsdeploy) calls Start with the app's constructor. One bootstrap
 // serves the whole app; each Lambda function runs the app function named by
 // FAAS_FUNCTION.
 //
@@ -37,7 +37,7 @@
 // faas.aws.select links the drivers whose tags it also sets
 // (faas.aws.blob, faas.aws.docstore, faas.aws.pubsub); a build without
 // faas.aws.select (go test, a hand-written main) links all three, so
-// leaving the tags out never drops a driver. deploy/awsbuild derives the
+// leaving the tags out never drops a driver. deploy/awsdeploy derives the
 // tags from the app's manifest; Start refuses to run (init error) an app
 // that declares a resource whose driver the build left out.
 package awslambda

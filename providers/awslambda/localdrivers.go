@@ -2,7 +2,7 @@
 
 package awslambda
 
-// Built with -tags faas.localdrivers (awsbuild.Options.Tags), the bootstrap
+// Built with -tags faas.localdrivers (awsdeploy.Options.Tags), the bootstrap
 // also opens file://, mem:// buckets and mem:// topics. The conformance
 // suite binds its record buckets to directories this way; deployed
 // bootstraps are built without the tag.

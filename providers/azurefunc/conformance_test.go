@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faaskit/faas/deploy/azurebuild"
+	"github.com/faaskit/faas/deploy/azuredeploy"
 	"github.com/faaskit/faas/providers/azurefunc/funchost"
 	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/providertest"
@@ -40,8 +40,8 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		if _, err := azurebuild.Build(ctx, "../../sdk/providertest/capp", dir, nil); err != nil {
-			fmt.Fprintln(os.Stderr, "azurebuild:", err)
+		if _, err := azuredeploy.Build(ctx, "../../sdk/providertest/capp", dir, nil); err != nil {
+			fmt.Fprintln(os.Stderr, "azuredeploy:", err)
 			return 1
 		}
 		cappZip = filepath.Join(dir, "app.zip")

@@ -7,10 +7,10 @@
 //   - Pass-through HTTP (host.json customHandler.enableForwardingHttpRequest):
 //     the host forwards the client's request unchanged to the same path as
 //     the public URL, /<routePrefix>/<route>. Handler strips the route
-//     prefix (read from host.json; deploy/azurebuild writes "" so that
+//     prefix (read from host.json; deploy/azuredeploy writes "" so that
 //     public paths are the app's own) and serves the request with the
 //     app's HTTP function whose Path is the longest prefix of the request
-//     path. This is what deploy/azurebuild generates for every HTTP
+//     path. This is what deploy/azuredeploy generates for every HTTP
 //     function.
 //   - JSON mode: the host POSTs {"Data","Metadata"} to /<FunctionName> and
 //     expects {"Outputs","Logs","ReturnValue"} with a 2xx status. Handler
@@ -22,6 +22,6 @@
 //     Event Grid retry the event.
 //
 // The binding names and the trigger encodings the shim expects are the
-// constants below; deploy/azurebuild writes function.json files that use
+// constants below; deploy/azuredeploy writes function.json files that use
 // them.
 package azurefunc

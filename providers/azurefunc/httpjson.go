@@ -143,7 +143,7 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 // carries single-string headers and a string body that it writes as UTF-8
 // text (it does not base64-decode http outputs), so repeated headers are
 // joined with ", " and a non-UTF-8 body cannot be carried: it is logged.
-// Forwarding mode, which azurebuild generates, has neither limit.
+// Forwarding mode, which azuredeploy generates, has neither limit.
 func (b *bufferedWriter) output(ctx context.Context) *HTTPOutput {
 	if b.status == 0 {
 		b.status = http.StatusOK

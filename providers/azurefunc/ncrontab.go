@@ -15,7 +15,7 @@ import (
 // day ("0 0 */6 * * *") or exactly one day. Other rates cannot be written
 // as NCRONTAB, and the TimeSpan form the host also accepts is not supported
 // on Consumption or Flex Consumption plans, so NCRONTAB reports an error
-// that azurebuild shows at build time.
+// that azuredeploy shows at build time.
 func NCRONTAB(s sdk.Schedule) (string, error) {
 	if s.Cron != "" {
 		f := strings.Fields(s.Cron)

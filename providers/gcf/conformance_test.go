@@ -9,14 +9,14 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/faaskit/faas/deploy/gcpbuild"
+	"github.com/faaskit/faas/deploy/gcpdeploy"
 	"github.com/faaskit/faas/providers/gcf/gcfhost"
 	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/providertest"
 )
 
 // TestConformance builds the conformance app into a GCF source bundle with
-// gcpbuild, builds that bundle the way the Go buildpack does, serves it
+// gcpdeploy, builds that bundle the way the Go buildpack does, serves it
 // with functions-framework processes (one per FUNCTION_TARGET) and runs the
 // shared provider suite against it through real HTTP, CloudEvents and
 // Cloud Scheduler requests.
@@ -29,14 +29,14 @@ type harness struct{}
 func (harness) Start(t *testing.T, env map[string]string) providertest.Target {
 	t.Helper()
 	dist := t.TempDir()
-	_, err := gcpbuild.Build(t.Context(), "../../sdk/providertest/capp", dist, &gcpbuild.Options{
+	_, err := gcpdeploy.Build(t.Context(), "../../sdk/providertest/capp", dist, &gcpdeploy.Options{
 		// The suite binds file:// buckets and a mem:// topic; GCP bundles
 		// link only GCP drivers unless asked.
 		ExtraImports: []string{"gocloud.dev/blob/fileblob", "gocloud.dev/pubsub/mempubsub"},
 		SkipCompile:  true,
 	})
 	if err != nil {
-		t.Fatalf("gcpbuild: %v", err)
+		t.Fatalf("gcpdeploy: %v", err)
 	}
 	out := &syncBuffer{}
 	h, err := gcfhost.Start(t.Context(), dist, &gcfhost.Options{Env: env, Output: out, Project: "conformance-project"})

@@ -1,7 +1,7 @@
 // Package gcf runs a faas app on Google Cloud Run functions (Cloud Functions
 // gen2) through functions-framework-go.
 //
-// A deployable source bundle (see deploy/gcpbuild) contains one generated,
+// A deployable source bundle (see deploy/gcpdeploy) contains one generated,
 // non-main package that calls Register from init:
 //
 //	func init() { gcf.Register(app.App) }

@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/faaskit/faas/deploy/awsbuild"
-	"github.com/faaskit/faas/deploy/azurebuild"
-	"github.com/faaskit/faas/deploy/gcpbuild"
+	"github.com/faaskit/faas/deploy/awsdeploy"
+	"github.com/faaskit/faas/deploy/azuredeploy"
+	"github.com/faaskit/faas/deploy/gcpdeploy"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/spf13/cobra"
 )
@@ -81,18 +81,18 @@ func buildRun(ctx context.Context, opts *Options) error {
 	)
 	switch opts.Provider {
 	case "aws":
-		var r *awsbuild.Result
-		if r, err = awsbuild.Build(ctx, opts.Dir, out, &awsbuild.Options{Arch: opts.Arch, Progress: progress}); err == nil {
+		var r *awsdeploy.Result
+		if r, err = awsdeploy.Build(ctx, opts.Dir, out, &awsdeploy.Options{Arch: opts.Arch, Progress: progress}); err == nil {
 			summary = r.Summary
 		}
 	case "gcp":
-		var r *gcpbuild.Result
-		if r, err = gcpbuild.Build(ctx, opts.Dir, out, &gcpbuild.Options{Progress: progress}); err == nil {
+		var r *gcpdeploy.Result
+		if r, err = gcpdeploy.Build(ctx, opts.Dir, out, &gcpdeploy.Options{Progress: progress}); err == nil {
 			summary = r.Summary
 		}
 	case "azure":
-		var r *azurebuild.Result
-		if r, err = azurebuild.Build(ctx, opts.Dir, out, &azurebuild.Options{Progress: progress}); err == nil {
+		var r *azuredeploy.Result
+		if r, err = azuredeploy.Build(ctx, opts.Dir, out, &azuredeploy.Options{Progress: progress}); err == nil {
 			summary = r.Summary
 		}
 	}

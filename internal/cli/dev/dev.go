@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/appbuild"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/spf13/cobra"
 )

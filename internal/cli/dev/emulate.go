@@ -8,10 +8,10 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/faaskit/faas/deploy/awsbuild"
-	"github.com/faaskit/faas/deploy/azurebuild"
-	"github.com/faaskit/faas/deploy/gcpbuild"
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/awsdeploy"
+	"github.com/faaskit/faas/deploy/azuredeploy"
+	"github.com/faaskit/faas/deploy/gcpdeploy"
+	"github.com/faaskit/faas/deploy/appbuild"
 	"github.com/faaskit/faas/internal/ziputil"
 	"github.com/faaskit/faas/providers/awslambda/lambdahost"
 	"github.com/faaskit/faas/providers/azurefunc/funchost"
@@ -58,7 +58,7 @@ func localArch() string {
 }
 
 func buildAWS(ctx context.Context, appDir, dist string, progress io.Writer) error {
-	_, err := awsbuild.Build(ctx, appDir, dist, &awsbuild.Options{Arch: localArch(), Progress: progress, Wrap: devWrap, Local: true})
+	_, err := awsdeploy.Build(ctx, appDir, dist, &awsdeploy.Options{Arch: localArch(), Progress: progress, Wrap: devWrap, Local: true})
 	return err
 }
 
@@ -66,7 +66,7 @@ func buildAWS(ctx context.Context, appDir, dist string, progress io.Writer) erro
 // and serves it through the Runtime API host.
 func startAWS(_ context.Context, dist string, m *sdk.Manifest, env map[string]string, out io.Writer) (local.Dispatcher, error) {
 	unpacked := filepath.Join(dist, "unpacked")
-	if err := ziputil.Extract(filepath.Join(dist, awsbuild.ZipName), unpacked); err != nil {
+	if err := ziputil.Extract(filepath.Join(dist, awsdeploy.ZipName), unpacked); err != nil {
 		return nil, err
 	}
 	bin := filepath.Join(unpacked, "bootstrap")
@@ -81,7 +81,7 @@ func startAWS(_ context.Context, dist string, m *sdk.Manifest, env map[string]st
 // does, so that a compile error is reported here, before the running
 // version is replaced.
 func buildGCP(ctx context.Context, appDir, dist string, progress io.Writer) error {
-	if _, err := gcpbuild.Build(ctx, appDir, dist, &gcpbuild.Options{Progress: progress, Wrap: devWrap, SkipCompile: true}); err != nil {
+	if _, err := gcpdeploy.Build(ctx, appDir, dist, &gcpdeploy.Options{Progress: progress, Wrap: devWrap, SkipCompile: true}); err != nil {
 		return err
 	}
 	fmt.Fprintln(progress, "building the bundle as the Go buildpack does")
@@ -95,7 +95,7 @@ func startGCP(ctx context.Context, dist string, _ *sdk.Manifest, env map[string]
 }
 
 func buildAzure(ctx context.Context, appDir, dist string, progress io.Writer) error {
-	_, err := azurebuild.Build(ctx, appDir, dist, &azurebuild.Options{Progress: progress, Wrap: devWrap, Local: true})
+	_, err := azuredeploy.Build(ctx, appDir, dist, &azuredeploy.Options{Progress: progress, Wrap: devWrap, Local: true})
 	return err
 }
 

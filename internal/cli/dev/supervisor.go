@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/appbuild"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 )
 

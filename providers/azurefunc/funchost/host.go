@@ -1,6 +1,6 @@
 // Package funchost is a local stand-in for the Azure Functions host, for
 // tests and faas dev --emulate=azure. It runs the exact app.zip that
-// deploy/azurebuild writes: it unpacks it, starts the custom-handler binary
+// deploy/azuredeploy writes: it unpacks it, starts the custom-handler binary
 // the way the host does (FUNCTIONS_CUSTOMHANDLER_PORT, readiness probe on
 // GET /), and speaks the documented custom-handler protocol to it:
 // forwarded HTTP (or JSON-mode HTTP when host.json does not enable

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faaskit/faas/deploy/azurebuild"
+	"github.com/faaskit/faas/deploy/azuredeploy"
 	"github.com/faaskit/faas/providers/azurefunc/funchost"
 	"github.com/faaskit/faas/providers/local"
 	"github.com/faaskit/faas/sdk"
@@ -26,7 +26,7 @@ import (
 
 var _ local.Dispatcher = (*funchost.Host)(nil)
 
-// appZip is capp built by TestMain with azurebuild, shared by the tests.
+// appZip is capp built by TestMain with azuredeploy, shared by the tests.
 var appZip string
 
 func TestMain(m *testing.M) {
@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		if _, err := azurebuild.Build(ctx, "../../../sdk/providertest/capp", dir, nil); err != nil {
+		if _, err := azuredeploy.Build(ctx, "../../../sdk/providertest/capp", dir, nil); err != nil {
 			fmt.Fprintln(os.Stderr, "building capp:", err)
 			return 1
 		}

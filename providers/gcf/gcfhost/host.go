@@ -64,7 +64,7 @@ type process struct {
 }
 
 // Start builds the bundle in distDir (source.zip and manifest.json, as
-// written by deploy/gcpbuild), unless Options.Binary names the server
+// written by deploy/gcpdeploy), unless Options.Binary names the server
 // already built, and starts every function. ctx bounds the
 // build and start-up only.
 func Start(ctx context.Context, distDir string, opts *Options) (*Host, error) {

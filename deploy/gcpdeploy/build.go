@@ -1,4 +1,4 @@
-// Package gcpbuild writes the source bundle that Google Cloud Run functions
+// Package gcpdeploy writes the source bundle that Google Cloud Run functions
 // (Cloud Functions gen2, Go buildpack, runtime go126) builds and serves:
 // `faas build --provider=gcp`.
 //
@@ -14,7 +14,7 @@
 // is self-contained, so the buildpack needs no private module access and
 // compiles exactly the dependency versions faas build resolved. See
 // README.md in providers/gcf for why vendoring was chosen.
-package gcpbuild
+package gcpdeploy
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/appbuild"
 	"github.com/faaskit/faas/providers/gcf"
 	"github.com/faaskit/faas/sdk"
 )
@@ -91,11 +91,11 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	pkg, err := appbuild.Inspect(ctx, appDir)
 	if err != nil {
-		return nil, fmt.Errorf("gcpbuild: %w", err)
+		return nil, fmt.Errorf("gcpdeploy: %w", err)
 	}
-	stage, err := os.MkdirTemp("", "faas-gcpbuild-")
+	stage, err := os.MkdirTemp("", "faas-gcpdeploy-")
 	if err != nil {
-		return nil, fmt.Errorf("gcpbuild: %w", err)
+		return nil, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	defer os.RemoveAll(stage)
 
@@ -121,11 +121,11 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 		return nil, err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("gcpbuild: %w", err)
+		return nil, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	zipPath, err := filepath.Abs(filepath.Join(outDir, BundleFile))
 	if err != nil {
-		return nil, fmt.Errorf("gcpbuild: %w", err)
+		return nil, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	fmt.Fprintf(progress, "gcp: writing %s\n", zipPath)
 	size, err := writeZip(stage, zipPath)
@@ -148,11 +148,11 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	for name, v := range map[string]any{"manifest.json": manifest, "gcp.json": dep} {
 		data, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
-			return nil, fmt.Errorf("gcpbuild: %w", err)
+			return nil, fmt.Errorf("gcpdeploy: %w", err)
 		}
 		p, _ := filepath.Abs(filepath.Join(outDir, name))
 		if err := os.WriteFile(p, append(data, '\n'), 0o644); err != nil {
-			return nil, fmt.Errorf("gcpbuild: %w", err)
+			return nil, fmt.Errorf("gcpdeploy: %w", err)
 		}
 		res.Files = append(res.Files, p)
 	}

@@ -1,4 +1,4 @@
-package azurebuild
+package azuredeploy
 
 import (
 	"encoding/json"
@@ -120,7 +120,7 @@ func NewLayout(m *sdk.Manifest, opts *Options) (*Layout, error) {
 			continue
 		}
 		if prefix != "" && strings.EqualFold(fm.Name, prefix) {
-			errs = append(errs, fmt.Errorf("azurebuild: function %q: the name collides with the HTTP route prefix /%s; rename the function", fm.Name, prefix))
+			errs = append(errs, fmt.Errorf("azuredeploy: function %q: the name collides with the HTTP route prefix /%s; rename the function", fm.Name, prefix))
 			continue
 		}
 		maxTimeout = max(maxTimeout, fm.Timeout)
@@ -129,11 +129,11 @@ func NewLayout(m *sdk.Manifest, opts *Options) (*Layout, error) {
 		case sdk.KindHTTP:
 			route, err := azurefunc.Route(fm.HTTP.Path)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("azurebuild: function %q: %w", fm.Name, err))
+				errs = append(errs, fmt.Errorf("azuredeploy: function %q: %w", fm.Name, err))
 				continue
 			}
 			if first, _, _ := strings.Cut(route, "/"); prefix == "" && (strings.EqualFold(first, "admin") || strings.EqualFold(first, "runtime")) {
-				errs = append(errs, fmt.Errorf("azurebuild: function %q: path %q: /admin and /runtime belong to the Functions host; choose another path or set a route prefix", fm.Name, fm.HTTP.Path))
+				errs = append(errs, fmt.Errorf("azuredeploy: function %q: path %q: /admin and /runtime belong to the Functions host; choose another path or set a route prefix", fm.Name, fm.HTTP.Path))
 				continue
 			}
 			fj.Bindings = []Binding{
@@ -148,12 +148,12 @@ func NewLayout(m *sdk.Manifest, opts *Options) (*Layout, error) {
 		case sdk.KindSchedule:
 			cron, err := azurefunc.NCRONTAB(sdk.Schedule{Expr: fm.Schedule.Expr, Cron: fm.Schedule.Cron, Every: fm.Schedule.Every})
 			if err != nil {
-				errs = append(errs, fmt.Errorf("azurebuild: function %q: %w", fm.Name, err))
+				errs = append(errs, fmt.Errorf("azuredeploy: function %q: %w", fm.Name, err))
 				continue
 			}
 			fj.Bindings = []Binding{{Type: "timerTrigger", Direction: "in", Name: azurefunc.BindingTimer, Schedule: cron, RunOnStartup: &f, UseMonitor: &t}}
 		default:
-			errs = append(errs, fmt.Errorf("azurebuild: function %q: unknown kind %q", fm.Name, fm.Kind))
+			errs = append(errs, fmt.Errorf("azuredeploy: function %q: unknown kind %q", fm.Name, fm.Kind))
 			continue
 		}
 		l.Functions[fm.Name] = fj
@@ -197,13 +197,13 @@ func (l *Layout) Files() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	b, err := json.MarshalIndent(l.Host, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("azurebuild: host.json: %w", err)
+		return nil, fmt.Errorf("azuredeploy: host.json: %w", err)
 	}
 	out["host.json"] = append(b, '\n')
 	for _, name := range l.Order {
 		b, err := json.MarshalIndent(l.Functions[name], "", "  ")
 		if err != nil {
-			return nil, fmt.Errorf("azurebuild: %s/function.json: %w", name, err)
+			return nil, fmt.Errorf("azuredeploy: %s/function.json: %w", name, err)
 		}
 		out[name+"/function.json"] = append(b, '\n')
 	}

@@ -1,4 +1,4 @@
-package azurebuild_test
+package azuredeploy_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faaskit/faas/deploy/azurebuild"
+	"github.com/faaskit/faas/deploy/azuredeploy"
 	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/providertest/capp"
 )
@@ -36,9 +36,9 @@ var (
 	methodsOK      = []string{"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 )
 
-func files(t *testing.T, m *sdk.Manifest, opts *azurebuild.Options) map[string][]byte {
+func files(t *testing.T, m *sdk.Manifest, opts *azuredeploy.Options) map[string][]byte {
 	t.Helper()
-	l, err := azurebuild.NewLayout(m, opts)
+	l, err := azuredeploy.NewLayout(m, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func files(t *testing.T, m *sdk.Manifest, opts *azurebuild.Options) map[string][
 
 func TestHostJSONDocumentedFields(t *testing.T) {
 	for _, prefix := range []string{"", "api"} {
-		f := files(t, capp.App().Manifest(), &azurebuild.Options{RoutePrefix: prefix})
+		f := files(t, capp.App().Manifest(), &azuredeploy.Options{RoutePrefix: prefix})
 		var h map[string]any
 		if err := json.Unmarshal(f["host.json"], &h); err != nil {
 			t.Fatal(err)
@@ -195,7 +195,7 @@ func TestLayoutRejects(t *testing.T) {
 		}, "api", "collides with the HTTP route prefix"},
 	}
 	for _, c := range cases {
-		_, err := azurebuild.NewLayout(c.app().Manifest(), &azurebuild.Options{RoutePrefix: c.prefix})
+		_, err := azuredeploy.NewLayout(c.app().Manifest(), &azuredeploy.Options{RoutePrefix: c.prefix})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err %v; want %q", c.name, err, c.want)
 		}

@@ -1,4 +1,4 @@
-// Package awsbuild builds an app into an AWS Lambda deployment package for
+// Package awsdeploy builds an app into an AWS Lambda deployment package for
 // the provided.al2023 runtime: "faas build --provider=aws" calls Build.
 //
 // The output directory receives
@@ -23,7 +23,7 @@
 // every type stored in an interface (every operation of every AWS client).
 // The tag removes only gRPC's /debug/requests and /debug/events pages on
 // http.DefaultServeMux, which a Lambda function never serves.
-package awsbuild
+package awsdeploy
 
 import (
 	"archive/zip"
@@ -39,7 +39,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/appbuild"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -95,34 +95,34 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 		o.Arch = "amd64"
 	}
 	if o.Arch != "arm64" && o.Arch != "amd64" {
-		return nil, fmt.Errorf("awsbuild: architecture %q: use arm64 or amd64", o.Arch)
+		return nil, fmt.Errorf("awsdeploy: architecture %q: use arm64 or amd64", o.Arch)
 	}
 	pkg, err := appbuild.Inspect(ctx, appDir)
 	if err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
-	tmp, err := os.MkdirTemp("", "faas-awsbuild-")
+	tmp, err := os.MkdirTemp("", "faas-awsdeploy-")
 	if err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 
 	fmt.Fprintf(o.Progress, "reading the manifest of %s\n", pkg.ImportPath)
 	man, appErr, err := appbuild.ReadManifest(ctx, pkg)
 	if err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
 	manJSON, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
 	manJSON = append(manJSON, '\n')
 	manPath := filepath.Join(outDir, ManifestName)
 	if err := os.WriteFile(manPath, manJSON, 0o644); err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
 
 	fmt.Fprintf(o.Progress, "compiling bootstrap for linux/%s\n", o.Arch)
@@ -133,11 +133,11 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 		bo.Env = append(bo.Env, "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH) // the last value of a key wins
 	}
 	if err := appbuild.Build(ctx, pkg, Entry, bin, bo); err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
 	binInfo, err := os.Stat(bin)
 	if err != nil {
-		return nil, fmt.Errorf("awsbuild: %w", err)
+		return nil, fmt.Errorf("awsdeploy: %w", err)
 	}
 	zipPath := filepath.Join(outDir, ZipName)
 	fmt.Fprintf(o.Progress, "writing %s\n", zipPath)
@@ -223,12 +223,12 @@ func WriteZip(zipPath, bin string) (int64, error) {
 func writeZip(zipPath, bin string, level int) (int64, error) {
 	f, err := os.Create(zipPath)
 	if err != nil {
-		return 0, fmt.Errorf("awsbuild: %w", err)
+		return 0, fmt.Errorf("awsdeploy: %w", err)
 	}
 	in, err := os.Open(bin)
 	if err != nil {
 		f.Close()
-		return 0, fmt.Errorf("awsbuild: %w", err)
+		return 0, fmt.Errorf("awsdeploy: %w", err)
 	}
 	defer in.Close()
 	zw := zip.NewWriter(f)
@@ -248,11 +248,11 @@ func writeZip(zipPath, bin string, level int) (int64, error) {
 		err = cerr
 	}
 	if err != nil {
-		return 0, fmt.Errorf("awsbuild: writing %s: %w", zipPath, err)
+		return 0, fmt.Errorf("awsdeploy: writing %s: %w", zipPath, err)
 	}
 	fi, err := os.Stat(zipPath)
 	if err != nil {
-		return 0, fmt.Errorf("awsbuild: %w", err)
+		return 0, fmt.Errorf("awsdeploy: %w", err)
 	}
 	return fi.Size(), nil
 }

@@ -1,4 +1,4 @@
-package gcpbuild
+package gcpdeploy
 
 import (
 	"archive/zip"

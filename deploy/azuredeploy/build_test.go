@@ -1,4 +1,4 @@
-package azurebuild_test
+package azuredeploy_test
 
 import (
 	"archive/zip"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faaskit/faas/deploy/azurebuild"
+	"github.com/faaskit/faas/deploy/azuredeploy"
 )
 
 type ctxAny = context.Context
@@ -29,7 +29,7 @@ func TestBuildCapp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	out := t.TempDir()
-	res, err := azurebuild.Build(ctx, "../../sdk/providertest/capp", out, nil)
+	res, err := azuredeploy.Build(ctx, "../../sdk/providertest/capp", out, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestBuildCapp(t *testing.T) {
 	}
 	bin := filepath.Join(t.TempDir(), "handler")
 	extract(t, zr, "handler", bin)
-	if err := azurebuild.CheckNoForeignCloud(bin); err != nil {
+	if err := azuredeploy.CheckNoForeignCloud(bin); err != nil {
 		t.Error(err)
 	}
 }
@@ -122,7 +122,7 @@ func extract(t *testing.T, zr *zip.ReadCloser, name, dst string) {
 // app) and fails on any AWS or Google Cloud driver, SDK or client. This is
 // the package-level twin of the module check Build runs on the binary.
 func TestHandlerPackagesAzureOnly(t *testing.T) {
-	cmd := exec.CommandContext(t.Context(), "go", "list", "-deps", azurebuild.Entry.Import, "github.com/faaskit/faas/sdk/providertest/capp")
+	cmd := exec.CommandContext(t.Context(), "go", "list", "-deps", azuredeploy.Entry.Import, "github.com/faaskit/faas/sdk/providertest/capp")
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
 	out, err := cmd.Output()
 	if err != nil {

@@ -1,4 +1,4 @@
-package awsbuild
+package awsdeploy
 
 import (
 	"archive/zip"

@@ -1,4 +1,4 @@
-package gcpbuild
+package gcpdeploy
 
 import (
 	"archive/zip"
@@ -35,13 +35,13 @@ func writeZip(dir, path string) (int64, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("gcpbuild: %w", err)
+		return 0, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	slices.Sort(files)
 	tmp := path + ".tmp"
 	out, err := os.Create(tmp)
 	if err != nil {
-		return 0, fmt.Errorf("gcpbuild: %w", err)
+		return 0, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	defer os.Remove(tmp)
 	zw := zip.NewWriter(out)
@@ -53,17 +53,17 @@ func writeZip(dir, path string) (int64, error) {
 	}
 	if err := zw.Close(); err != nil {
 		out.Close()
-		return 0, fmt.Errorf("gcpbuild: %w", err)
+		return 0, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	fi, err := out.Stat()
 	if err == nil {
 		err = out.Close()
 	}
 	if err != nil {
-		return 0, fmt.Errorf("gcpbuild: %w", err)
+		return 0, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return 0, fmt.Errorf("gcpbuild: %w", err)
+		return 0, fmt.Errorf("gcpdeploy: %w", err)
 	}
 	return fi.Size(), nil
 }
@@ -71,7 +71,7 @@ func writeZip(dir, path string) (int64, error) {
 func addFile(zw *zip.Writer, src, name string) error {
 	f, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	defer f.Close()
 	h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipEpoch}
@@ -79,10 +79,10 @@ func addFile(zw *zip.Writer, src, name string) error {
 	h.SetMode(0o644)
 	w, err := zw.CreateHeader(h)
 	if err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	if _, err := io.Copy(w, f); err != nil {
-		return fmt.Errorf("gcpbuild: zip %s: %w", name, err)
+		return fmt.Errorf("gcpdeploy: zip %s: %w", name, err)
 	}
 	return nil
 }

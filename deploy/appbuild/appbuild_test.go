@@ -81,7 +81,7 @@ func TestBuildWrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const td = "github.com/faaskit/faas/internal/appbuild/testdata/"
+	const td = "github.com/faaskit/faas/deploy/appbuild/testdata/"
 	out := filepath.Join(t.TempDir(), "app")
 	opts := &Options{Wrap: &Entry{Import: td + "wrapper", Func: "Announce"}}
 	if err := Build(t.Context(), p, Entry{Import: td + "entry", Func: "Run"}, out, opts); err != nil {

@@ -1,4 +1,4 @@
-package azurebuild
+package azuredeploy
 
 import (
 	"archive/zip"
@@ -21,7 +21,7 @@ var zipTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func writeZip(path string, files map[string][]byte, handler string) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
-		return 0, fmt.Errorf("azurebuild: %w", err)
+		return 0, fmt.Errorf("azuredeploy: %w", err)
 	}
 	defer f.Close()
 	zw := zip.NewWriter(f)
@@ -33,30 +33,30 @@ func writeZip(path string, files map[string][]byte, handler string) (int64, erro
 	for _, n := range names {
 		w, err := zw.CreateHeader(header(n, 0o644))
 		if err != nil {
-			return 0, fmt.Errorf("azurebuild: zip %s: %w", n, err)
+			return 0, fmt.Errorf("azuredeploy: zip %s: %w", n, err)
 		}
 		if _, err := w.Write(files[n]); err != nil {
-			return 0, fmt.Errorf("azurebuild: zip %s: %w", n, err)
+			return 0, fmt.Errorf("azuredeploy: zip %s: %w", n, err)
 		}
 	}
 	bin, err := os.Open(handler)
 	if err != nil {
-		return 0, fmt.Errorf("azurebuild: %w", err)
+		return 0, fmt.Errorf("azuredeploy: %w", err)
 	}
 	defer bin.Close()
 	w, err := zw.CreateHeader(header(HandlerName, 0o755))
 	if err != nil {
-		return 0, fmt.Errorf("azurebuild: zip %s: %w", HandlerName, err)
+		return 0, fmt.Errorf("azuredeploy: zip %s: %w", HandlerName, err)
 	}
 	if _, err := io.Copy(w, bin); err != nil {
-		return 0, fmt.Errorf("azurebuild: zip %s: %w", HandlerName, err)
+		return 0, fmt.Errorf("azuredeploy: zip %s: %w", HandlerName, err)
 	}
 	if err := zw.Close(); err != nil {
-		return 0, fmt.Errorf("azurebuild: zip: %w", err)
+		return 0, fmt.Errorf("azuredeploy: zip: %w", err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return 0, fmt.Errorf("azurebuild: %w", err)
+		return 0, fmt.Errorf("azuredeploy: %w", err)
 	}
 	return fi.Size(), f.Close()
 }
@@ -90,7 +90,7 @@ var gocloudPlumbing = map[string]bool{
 func CheckNoForeignCloud(binary string) error {
 	bi, err := buildinfo.ReadFile(binary)
 	if err != nil {
-		return fmt.Errorf("azurebuild: reading build info of %s: %w", binary, err)
+		return fmt.Errorf("azuredeploy: reading build info of %s: %w", binary, err)
 	}
 	var bad []string
 	for _, d := range bi.Deps {
@@ -101,7 +101,7 @@ func CheckNoForeignCloud(binary string) error {
 		}
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("azurebuild: the Azure handler links other clouds' modules %v; the app or a dependency imports them", bad)
+		return fmt.Errorf("azuredeploy: the Azure handler links other clouds' modules %v; the app or a dependency imports them", bad)
 	}
 	return nil
 }

@@ -12,11 +12,11 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/faaskit/faas/internal/appbuild/manifestmain"
+	"github.com/faaskit/faas/deploy/appbuild/manifestmain"
 	"github.com/faaskit/faas/sdk"
 )
 
-var manifestEntry = Entry{Import: "github.com/faaskit/faas/internal/appbuild/manifestmain", Func: "Main"}
+var manifestEntry = Entry{Import: "github.com/faaskit/faas/deploy/appbuild/manifestmain", Func: "Main"}
 
 // ReadManifest compiles pkg for the build machine with a helper entry point,
 // runs it, and returns the app's manifest and what app.Err reported there

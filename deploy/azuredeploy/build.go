@@ -1,9 +1,9 @@
-// Package azurebuild implements faas build --provider=azure: it compiles
+// Package azuredeploy implements faas build --provider=azure: it compiles
 // an app with the azurefunc custom handler for linux/amd64 and packages it
 // as an Azure Functions app zip (host.json, one folder per function with
 // its function.json, and the handler binary with mode 0755), plus the
 // app's manifest.json.
-package azurebuild
+package azuredeploy
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/appbuild"
 )
 
 // Entry is the provider entry point compiled into the handler.
@@ -59,18 +59,18 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	pkg, err := appbuild.Inspect(ctx, appDir)
 	if err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
-	tmp, err := os.MkdirTemp("", "faas-azurebuild-")
+	tmp, err := os.MkdirTemp("", "faas-azuredeploy-")
 	if err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 
 	fmt.Fprintf(progress, "reading the manifest of %s\n", pkg.ImportPath)
 	m, appErr, err := appbuild.ReadManifest(ctx, pkg)
 	if err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
 	layout, err := NewLayout(m, opts)
 	if err != nil {
@@ -84,13 +84,13 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	err = appbuild.Build(ctx, pkg, Entry, handler, &appbuild.Options{Env: env, LDFlags: "-s -w", Trim: true, Wrap: opts.Wrap})
 	if err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
 	if err := CheckNoForeignCloud(handler); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
 	files, err := layout.Files()
 	if err != nil {
@@ -98,7 +98,7 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	zipPath, err := filepath.Abs(filepath.Join(outDir, "app.zip"))
 	if err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
 	fmt.Fprintf(progress, "writing %s\n", zipPath)
 	size, err := writeZip(zipPath, files, handler)
@@ -108,10 +108,10 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	manPath := filepath.Join(filepath.Dir(zipPath), "manifest.json")
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("azurebuild: manifest: %w", err)
+		return nil, fmt.Errorf("azuredeploy: manifest: %w", err)
 	}
 	if err := os.WriteFile(manPath, append(mb, '\n'), 0o644); err != nil {
-		return nil, fmt.Errorf("azurebuild: %w", err)
+		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
 	res := &Result{Files: []string{zipPath, manPath}}
 	res.Summary = append(res.Summary, fmt.Sprintf("%s: %.1f MiB, custom handler %q (linux/amd64), %d functions", zipPath, float64(size)/(1<<20), HandlerName, len(layout.Order)))
@@ -144,5 +144,5 @@ func describe(name, prefix string, fj FunctionJSON) string {
 }
 
 func joinErrs(errs []error) error {
-	return fmt.Errorf("azurebuild: the app cannot be deployed to Azure Functions:\n%w", errors.Join(errs...))
+	return fmt.Errorf("azuredeploy: the app cannot be deployed to Azure Functions:\n%w", errors.Join(errs...))
 }

@@ -1,10 +1,10 @@
-package azurebuild_test
+package azuredeploy_test
 
 import (
 	"context"
 	"fmt"
 
-	"github.com/faaskit/faas/deploy/azurebuild"
+	"github.com/faaskit/faas/deploy/azuredeploy"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -13,7 +13,7 @@ import (
 func ExampleNewLayout() {
 	app := sdk.New("reports", nil)
 	app.Schedule("nightly", "rate(6 hours)", func(context.Context, *sdk.ScheduleEvent) error { return nil }, nil)
-	layout, err := azurebuild.NewLayout(app.Manifest(), nil)
+	layout, err := azuredeploy.NewLayout(app.Manifest(), nil)
 	if err != nil {
 		panic(err)
 	}

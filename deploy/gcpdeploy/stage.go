@@ -1,4 +1,4 @@
-package gcpbuild
+package gcpdeploy
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/faaskit/faas/internal/appbuild"
+	"github.com/faaskit/faas/deploy/appbuild"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -79,10 +79,10 @@ func (b *bundle) stage(ctx context.Context) error {
 	if app.Module.Path != faasModule {
 		out, err := b.run(ctx, b.pkg.ModuleDir, "go", "list", "-m", "-json", faasModule)
 		if err != nil {
-			return fmt.Errorf("gcpbuild: the app module must require %s: %w", faasModule, err)
+			return fmt.Errorf("gcpdeploy: the app module must require %s: %w", faasModule, err)
 		}
 		if err := json.Unmarshal(out, &faas); err != nil {
-			return fmt.Errorf("gcpbuild: go list -m %s: %w", faasModule, err)
+			return fmt.Errorf("gcpdeploy: go list -m %s: %w", faasModule, err)
 		}
 		if faas.GoVersion != "" && versionLess(goVersion, faas.GoVersion) {
 			goVersion = faas.GoVersion
@@ -99,10 +99,10 @@ func (b *bundle) stage(ctx context.Context) error {
 		fmt.Fprintf(&gomod, "replace %s => %s\n", old, b.replaces[old])
 	}
 	if err := os.WriteFile(filepath.Join(b.dir, "go.mod"), []byte(gomod.String()), 0o644); err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(b.dir, "function.go"), []byte(b.rootSource()), 0o644); err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	fmt.Fprintf(b.progress, "gcp: resolving modules (go mod tidy in the staging copy)\n")
 	if err := b.goCmd(ctx, "mod", "tidy"); err != nil {
@@ -113,7 +113,7 @@ func (b *bundle) stage(ctx context.Context) error {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(b.dir, "vendor", ffModule, "funcframework")); err != nil {
-		return fmt.Errorf("gcpbuild: vendor/ lacks %s/funcframework, which the buildpack requires", ffModule)
+		return fmt.Errorf("gcpdeploy: vendor/ lacks %s/funcframework, which the buildpack requires", ffModule)
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ func (b *bundle) manifest(ctx context.Context) (*sdk.Manifest, string, error) {
 	fmt.Fprintf(b.progress, "gcp: reading the app manifest\n")
 	dir := filepath.Join(b.dir, manifestDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", fmt.Errorf("gcpbuild: %w", err)
+		return nil, "", fmt.Errorf("gcpdeploy: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	src := fmt.Sprintf(`package main
@@ -182,7 +182,7 @@ func main() {
 }
 `, b.pkg.ImportPath)
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
-		return nil, "", fmt.Errorf("gcpbuild: %w", err)
+		return nil, "", fmt.Errorf("gcpdeploy: %w", err)
 	}
 	bin := filepath.Join(dir, "manifest.bin")
 	if err := b.goCmd(ctx, "build", "-mod=vendor", "-trimpath", "-o", bin, "./"+manifestDir); err != nil {
@@ -190,14 +190,14 @@ func main() {
 	}
 	out, err := b.run(ctx, b.dir, bin)
 	if err != nil {
-		return nil, "", fmt.Errorf("gcpbuild: building the app failed: %w", err)
+		return nil, "", fmt.Errorf("gcpdeploy: building the app failed: %w", err)
 	}
 	var res struct {
 		Manifest sdk.Manifest `json:"manifest"`
 		Err      string       `json:"error"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
-		return nil, "", fmt.Errorf("gcpbuild: manifest: %w", err)
+		return nil, "", fmt.Errorf("gcpdeploy: manifest: %w", err)
 	}
 	return &res.Manifest, res.Err, nil
 }
@@ -209,17 +209,17 @@ func main() {
 func (b *bundle) relocateReplacements() error {
 	gomod, err := os.ReadFile(filepath.Join(b.dir, "go.mod"))
 	if err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	modtxt, err := os.ReadFile(filepath.Join(b.dir, "vendor", "modules.txt"))
 	if err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	for i, old := range sortedKeys(b.replaces) {
 		abs, rel := b.replaces[old], "./"+modulesDir+"/"+strconv.Itoa(i)
 		dst := filepath.Join(b.dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(dst, 0o755); err != nil {
-			return fmt.Errorf("gcpbuild: %w", err)
+			return fmt.Errorf("gcpdeploy: %w", err)
 		}
 		for _, f := range []string{"go.mod", "go.sum"} {
 			data, err := os.ReadFile(filepath.Join(abs, f))
@@ -227,17 +227,17 @@ func (b *bundle) relocateReplacements() error {
 				err = os.WriteFile(filepath.Join(dst, f), data, 0o644)
 			}
 			if err != nil && !os.IsNotExist(err) {
-				return fmt.Errorf("gcpbuild: %w", err)
+				return fmt.Errorf("gcpdeploy: %w", err)
 			}
 		}
 		gomod = bytes.ReplaceAll(gomod, []byte("=> "+abs+"\n"), []byte("=> "+rel+"\n"))
 		modtxt = bytes.ReplaceAll(modtxt, []byte("=> "+abs+"\n"), []byte("=> "+rel+"\n"))
 	}
 	if err := os.WriteFile(filepath.Join(b.dir, "go.mod"), gomod, 0o644); err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(b.dir, "vendor", "modules.txt"), modtxt, 0o644); err != nil {
-		return fmt.Errorf("gcpbuild: %w", err)
+		return fmt.Errorf("gcpdeploy: %w", err)
 	}
 	return nil
 }
@@ -249,7 +249,7 @@ func (b *bundle) readModFile(ctx context.Context, dir string) (*modFile, error) 
 	}
 	var m modFile
 	if err := json.Unmarshal(out, &m); err != nil {
-		return nil, fmt.Errorf("gcpbuild: go.mod of %s: %w", dir, err)
+		return nil, fmt.Errorf("gcpdeploy: go.mod of %s: %w", dir, err)
 	}
 	return &m, nil
 }
@@ -268,7 +268,7 @@ func (b *bundle) run(ctx context.Context, dir, name string, args ...string) ([]b
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("gcpbuild: %s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("gcpdeploy: %s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
 }
