@@ -70,6 +70,9 @@ type Result struct {
 	Summary []string // human-readable lines for the CLI
 	// Manifest is the app's manifest, as written to manifest.json.
 	Manifest *sdk.Manifest
+	// Warnings are registration errors the app reports with the build
+	// environment (usually settings only the deployed environment has).
+	Warnings []string
 }
 
 // File names in the output directory.
@@ -160,6 +163,7 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 		res.Summary = append(res.Summary, fmt.Sprintf("  function %-20s %-8s FAAS_FUNCTION=%s", f.Name, f.Kind, f.Name))
 	}
 	if appErr != "" {
+		res.Warnings = append(res.Warnings, appErr)
 		res.Summary = append(res.Summary, "warning: with the build environment the app reports: "+appErr,
 			"warning: the deployed functions report this as an init error unless their environment fixes it")
 	}

@@ -17,6 +17,7 @@ import (
 	"runtime"
 
 	"github.com/faaskit/faas/deploy/appbuild"
+	"github.com/faaskit/faas/sdk"
 )
 
 // Entry is the provider entry point compiled into the handler.
@@ -45,6 +46,11 @@ type Options struct {
 type Result struct {
 	Files   []string // absolute paths
 	Summary []string // human-readable lines for the CLI
+	// Manifest is the app's manifest, as written to manifest.json.
+	Manifest *sdk.Manifest
+	// Warnings are registration errors the app reports with the build
+	// environment (usually settings only the deployed environment has).
+	Warnings []string
 }
 
 // Build compiles the app in appDir and writes outDir/app.zip and
@@ -113,7 +119,10 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	if err := os.WriteFile(manPath, append(mb, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("azuredeploy: %w", err)
 	}
-	res := &Result{Files: []string{zipPath, manPath}}
+	res := &Result{Files: []string{zipPath, manPath}, Manifest: m}
+	if appErr != "" {
+		res.Warnings = append(res.Warnings, appErr)
+	}
 	res.Summary = append(res.Summary, fmt.Sprintf("%s: %.1f MiB, custom handler %q (linux/amd64), %d functions", zipPath, float64(size)/(1<<20), HandlerName, len(layout.Order)))
 	for _, name := range layout.Order {
 		res.Summary = append(res.Summary, "  "+describe(name, layout.Host.Extensions.HTTP.RoutePrefix, layout.Functions[name]))

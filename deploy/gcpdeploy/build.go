@@ -59,6 +59,11 @@ type Result struct {
 	Summary []string // human-readable lines for the CLI
 	// Functions lists what to deploy: one GCF function per app function.
 	Functions []Function
+	// Manifest is the app's manifest, as written to manifest.json.
+	Manifest *sdk.Manifest
+	// Warnings are registration errors the app reports with the build
+	// environment (usually settings only the deployed environment has).
+	Warnings []string
 }
 
 // Function is one deployable function of the bundle.
@@ -133,7 +138,10 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 		return nil, err
 	}
 
-	res := &Result{Files: []string{zipPath}}
+	res := &Result{Files: []string{zipPath}, Manifest: manifest}
+	if appErr != "" {
+		res.Warnings = append(res.Warnings, appErr)
+	}
 	dep := Deployment{Runtime: Runtime, Module: b.module, Source: BundleFile}
 	for i := range manifest.Functions {
 		fm := &manifest.Functions[i]

@@ -6,22 +6,29 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/faaskit/faas/deploy/all"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
+	"github.com/spf13/cobra"
 )
 
 func TestArgs(t *testing.T) {
 	cases := []struct {
-		args    []string
-		wantErr string
-		want    Options
+		args     []string
+		wantErr  string
+		dir      string
+		provider string
+		out      string
+		settings map[string]string
 	}{
-		{args: []string{"--provider", "aws", "./app"}, want: Options{Dir: "./app", Provider: "aws", Out: "dist"}},
-		{args: []string{"--provider=aws", "--arch", "amd64", "-o", "/tmp/d"}, want: Options{Dir: ".", Provider: "aws", Out: "/tmp/d", Arch: "amd64"}},
-		{args: []string{"--provider=gcp"}, want: Options{Dir: ".", Provider: "gcp", Out: "dist"}},
-		{args: []string{}, wantErr: `--provider "": want one of aws, gcp, azure`},
-		{args: []string{"--provider=ibm"}, wantErr: "want one of aws, gcp, azure"},
-		{args: []string{"--provider=gcp", "--arch=arm64"}, wantErr: "--arch applies to --provider=aws only"},
-		{args: []string{"--provider=aws", "--arch=x86"}, wantErr: "want arm64 or amd64"},
+		{args: []string{"--provider", "aws", "./app"}, dir: "./app", provider: "aws", out: "dist"},
+		{args: []string{"--provider=aws", "--arch", "amd64", "--out", "/tmp/d"}, dir: ".", provider: "aws", out: "/tmp/d", settings: map[string]string{"arch": "amd64"}},
+		{args: []string{"--provider=gcp", "--json"}, dir: ".", provider: "gcp", out: "dist"},
+		{args: []string{}, wantErr: `--provider "": want one of aws, azure, gcp`},
+		{args: []string{"--provider=ibm"}, wantErr: "want one of aws, azure, gcp"},
+		{args: []string{"--provider=gcp", "--arch=arm64"}, wantErr: "--arch does not apply to --provider=gcp"},
+		{args: []string{"--provider=aws", "--arch=x86"}, wantErr: `--arch "x86": want one of arm64, amd64`},
+		{args: []string{"--provider=aws", "a", "b"}, wantErr: "want at most one argument"},
+		{args: []string{"--provider=aws", "-o", "x"}, wantErr: "unknown shorthand flag: 'o'"},
 	}
 	for _, c := range cases {
 		var got *Options
@@ -30,6 +37,7 @@ func TestArgs(t *testing.T) {
 		cmd.SetArgs(c.args)
 		cmd.SetOut(io.Discard)
 		cmd.SetErr(io.Discard)
+		cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.Usagef("%v", err) })
 		err := cmd.Execute()
 		if c.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
@@ -37,8 +45,17 @@ func TestArgs(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got.Dir != c.want.Dir || got.Provider != c.want.Provider || got.Out != c.want.Out || got.Arch != c.want.Arch {
-			t.Errorf("%v: err %v, opts %+v; want %+v", c.args, err, got, c.want)
+		if err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		if got.Dir != c.dir || got.Provider.Name() != c.provider || got.Out != c.out || len(got.Settings) != len(c.settings) {
+			t.Errorf("%v: opts %+v; want dir %q provider %q out %q settings %v", c.args, got, c.dir, c.provider, c.out, c.settings)
+		}
+		for k, v := range c.settings {
+			if got.Settings[k] != v {
+				t.Errorf("%v: setting %s = %q; want %q", c.args, k, got.Settings[k], v)
+			}
 		}
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
 )
 
 // IOStreams are the command's standard streams.
@@ -64,4 +66,21 @@ func ExitCode(err error) int {
 		return ExitUsage
 	}
 	return ExitError
+}
+
+// DirArg accepts at most one argument, the app directory; more is a usage
+// error.
+func DirArg(cmd *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return Usagef("want at most one argument, the app directory; got %d: %s", len(args), strings.Join(args, " "))
+	}
+	return nil
+}
+
+// DirOf returns the app directory argument, or ".".
+func DirOf(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
 }

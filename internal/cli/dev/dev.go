@@ -68,8 +68,8 @@ the stores, sign-in and the admin endpoints stay the same.`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cmdutil.Usagef("--port %d: want 0 (any free port) to 65535", opts.Port)
 			}
-			if opts.Emulate != "" && !slices.Contains(Emulated, opts.Emulate) {
-				return cmdutil.Usagef("--emulate %q: want one of %s", opts.Emulate, strings.Join(Emulated, ", "))
+			if opts.Emulate != "" && !slices.Contains(Emulated(), opts.Emulate) {
+				return cmdutil.Usagef("--emulate %q: want one of %s", opts.Emulate, strings.Join(Emulated(), ", "))
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -81,8 +81,8 @@ the stores, sign-in and the admin endpoints stay the same.`,
 	cmd.Flags().StringVar(&opts.DataDir, "data", "", "data directory (default <dir>/.faas/dev)")
 	cmd.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "do not rebuild on source changes")
 	cmd.Flags().DurationVar(&opts.Interval, "poll", 300*time.Millisecond, "how often to check sources for changes")
-	cmd.Flags().StringVar(&opts.Emulate, "emulate", "", "serve the app through a provider's local host: aws, gcp or azure")
-	cmd.RegisterFlagCompletionFunc("emulate", cobra.FixedCompletions(Emulated, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVar(&opts.Emulate, "emulate", "", "serve the app through a provider's local host: "+strings.Join(Emulated(), ", "))
+	cmd.RegisterFlagCompletionFunc("emulate", cobra.FixedCompletions(Emulated(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

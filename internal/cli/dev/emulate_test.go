@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/faaskit/faas/deploy/all"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/faaskit/faas/providers/local/testdata/flaky"
 )
@@ -23,7 +24,7 @@ import (
 // notification, Storage CloudEvent, Event Grid event; EventBridge event,
 // Cloud Scheduler HTTP call, timer payload) to the real built binary.
 func TestEmulate(t *testing.T) {
-	for _, provider := range Emulated {
+	for _, provider := range Emulated() {
 		t.Run(provider, func(t *testing.T) {
 			t.Parallel()
 			em, err := emulatorFor(provider)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/deploy"
 	"log/slog"
 	"net"
 	"os"
@@ -55,7 +56,7 @@ func NewCmdDevHost(f *cmdutil.Factory) *cobra.Command {
 
 // hostRun serves the build in dist on ln until ctx is done, with the dev
 // stores in dataDir.
-func hostRun(ctx context.Context, io *cmdutil.IOStreams, em emulator, dist string, ln net.Listener, dataDir string) error {
+func hostRun(ctx context.Context, io *cmdutil.IOStreams, em deploy.Emulator, dist string, ln net.Listener, dataDir string) error {
 	logger := slog.New(slog.NewTextHandler(io.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	data, err := os.ReadFile(filepath.Join(dist, "manifest.json"))
 	if err != nil {
@@ -72,7 +73,7 @@ func hostRun(ctx context.Context, io *cmdutil.IOStreams, em emulator, dist strin
 			env[k] = v
 		}
 	}
-	d, err := em.start(ctx, dist, &m, env, io.ErrOut)
+	d, err := em.StartLocal(ctx, &deploy.StartRequest{Dir: dist, Manifest: &m, Env: env, Output: io.ErrOut})
 	if err != nil {
 		return err
 	}

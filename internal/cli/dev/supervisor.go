@@ -3,6 +3,7 @@ package dev
 import (
 	"context"
 	"fmt"
+	"github.com/faaskit/faas/deploy"
 	"net"
 	"net/http"
 	"os"
@@ -76,7 +77,7 @@ func (s *supervisor) build(ctx context.Context, gen int) ([]string, error) {
 	if err := os.RemoveAll(out); err != nil {
 		return nil, err
 	}
-	if err := em.build(ctx, s.pkg.Dir, out, s.io.ErrOut); err != nil {
+	if err := em.BuildLocal(ctx, &deploy.BuildRequest{Dir: s.pkg.Dir, Out: out, Progress: s.io.ErrOut, Wrap: devWrap, Local: true}); err != nil {
 		return nil, err
 	}
 	self, err := os.Executable()

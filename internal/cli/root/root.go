@@ -2,6 +2,7 @@
 package root
 
 import (
+	_ "github.com/faaskit/faas/deploy/all" // registers the aws, gcp and azure providers
 	"github.com/faaskit/faas/internal/cli/build"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/faaskit/faas/internal/cli/dev"
