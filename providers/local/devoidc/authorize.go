@@ -1,7 +1,6 @@
 package devoidc
 
 import (
-	"html/template"
 	"net/http"
 	"net/url"
 )
@@ -59,10 +58,10 @@ func (i *Issuer) parseAuthRequest(form url.Values) (authRequest, *oauthError) {
 func (i *Issuer) serveAuthorizePage(w http.ResponseWriter, r *http.Request) {
 	a, oerr := i.parseAuthRequest(r.URL.Query())
 	if oerr != nil {
-		renderPage(w, http.StatusBadRequest, pageData{Error: oerr.Description})
+		renderPage(w, http.StatusBadRequest, pageData{Title: "Sign-in request refused", Error: oerr.Description})
 		return
 	}
-	renderPage(w, http.StatusOK, pageData{Form: true, Hidden: a.hidden()})
+	renderPage(w, http.StatusOK, pageData{Title: "Sign in", Form: true, Hidden: a.hidden()})
 }
 
 // serveAuthorizeSubmit handles POST /authorize: it signs the user in and
@@ -70,12 +69,12 @@ func (i *Issuer) serveAuthorizePage(w http.ResponseWriter, r *http.Request) {
 func (i *Issuer) serveAuthorizeSubmit(w http.ResponseWriter, r *http.Request) {
 	form, oerr := parseForm(w, r)
 	if oerr != nil {
-		renderPage(w, http.StatusBadRequest, pageData{Error: oerr.Description})
+		renderPage(w, http.StatusBadRequest, pageData{Title: "Sign-in request refused", Error: oerr.Description})
 		return
 	}
 	a, oerr := i.parseAuthRequest(form)
 	if oerr != nil {
-		renderPage(w, http.StatusBadRequest, pageData{Error: oerr.Description})
+		renderPage(w, http.StatusBadRequest, pageData{Title: "Sign-in request refused", Error: oerr.Description})
 		return
 	}
 	user, oerr := param(form, "username", true)
@@ -83,7 +82,7 @@ func (i *Issuer) serveAuthorizeSubmit(w http.ResponseWriter, r *http.Request) {
 		oerr = invalidRequest("username must be 1-64 characters of A-Z a-z 0-9 . _ @ -")
 	}
 	if oerr != nil {
-		renderPage(w, http.StatusBadRequest, pageData{Error: oerr.Description, Form: true, Hidden: a.hidden(), Username: user})
+		renderPage(w, http.StatusBadRequest, pageData{Title: "Sign in", Error: oerr.Description, Form: true, Hidden: a.hidden(), Username: user})
 		return
 	}
 	now := i.now()
@@ -96,7 +95,7 @@ func (i *Issuer) serveAuthorizeSubmit(w http.ResponseWriter, r *http.Request) {
 		expires:     now.Add(codeTTL),
 	})
 	if err != nil {
-		renderPage(w, http.StatusServiceUnavailable, pageData{Error: err.Error()})
+		renderPage(w, http.StatusServiceUnavailable, pageData{Title: "Sign-in unavailable", Error: err.Error()})
 		return
 	}
 	u, _ := url.Parse(a.RedirectURI) // checked by parseAuthRequest
@@ -126,61 +125,4 @@ func (a authRequest) hidden() []hiddenField {
 		}
 	}
 	return fields
-}
-
-type hiddenField struct{ Name, Value string }
-
-// pageData fills the sign-in page template.
-type pageData struct {
-	Error    string
-	Form     bool
-	Hidden   []hiddenField
-	Username string
-}
-
-// page is the self-contained sign-in page; it loads no external assets.
-// The form has no action, so it posts back to the URL it was served from.
-var page = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · faas dev</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}
-.note{color:#666;font-size:.9rem}
-.error{color:#b00020}
-label{display:block;margin:1rem 0 .3rem}
-input[type=text]{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}
-button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}
-</style>
-</head>
-<body>
-<h1>Sign in</h1>
-<p class="note">faas dev issuer: any username signs in, without a password. Local development only.</p>
-{{if .Error}}<p class="error" role="alert">{{.Error}}</p>
-{{end}}{{if .Form}}<form method="post">
-{{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
-{{end}}<label for="username">Username</label>
-<input type="text" id="username" name="username" value="{{.Username}}" required autofocus autocomplete="username" maxlength="64" pattern="[A-Za-z0-9._@\-]{1,64}">
-<button type="submit">Sign in</button>
-</form>
-{{end}}</body>
-</html>
-`))
-
-// renderPage writes the sign-in page with headers that keep it out of
-// caches and frames.
-func renderPage(w http.ResponseWriter, status int, d pageData) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	// No form-action directive: browsers apply it to the redirect that
-	// follows the form post, which goes to the app's origin.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
-	w.WriteHeader(status)
-	page.Execute(w, d)
 }

@@ -13,6 +13,7 @@ type discoveryDoc struct {
 	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
 	TokenEndpoint                     string   `json:"token_endpoint"`
 	JWKSURI                           string   `json:"jwks_uri"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
 	ResponseModesSupported            []string `json:"response_modes_supported"`
 	GrantTypesSupported               []string `json:"grant_types_supported"`
@@ -31,13 +32,14 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		AuthorizationEndpoint:             i.url + "/authorize",
 		TokenEndpoint:                     i.url + "/token",
 		JWKSURI:                           i.url + "/jwks",
+		EndSessionEndpoint:                i.url + "/logout",
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
-		GrantTypesSupported:               []string{"authorization_code", "password"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token", "password"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
 		SubjectTypesSupported:             []string{"public"},
-		ScopesSupported:                   []string{"openid", "profile", "email"},
+		ScopesSupported:                   []string{"openid", "profile", "email", "offline_access"},
 		TokenEndpointAuthMethodsSupported: []string{"none"},
 		ClaimsSupported:                   []string{"iss", "sub", "aud", "azp", "exp", "iat", "nonce", "name", "preferred_username", "email", "email_verified"},
 		IssParameterSupported:             true,

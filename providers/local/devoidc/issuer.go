@@ -29,6 +29,9 @@ type Options struct {
 	KeyFile string
 	// TokenTTL is the lifetime of issued tokens; zero means DefaultTokenTTL.
 	TokenTTL time.Duration
+	// RefreshTTL is the lifetime of refresh tokens; zero means
+	// DefaultRefreshTTL.
+	RefreshTTL time.Duration
 	// Audience is the "aud" of issued tokens; "" means DefaultAudience.
 	Audience string
 	// Now is the clock; nil means time.Now. For tests.
@@ -38,12 +41,13 @@ type Options struct {
 // Issuer is a development OIDC issuer and the http.Handler that serves it.
 // It is safe for concurrent use.
 type Issuer struct {
-	url      string // the issuer URL, without a trailing slash
-	path     string // its path, e.g. "/_faas/oidc"
-	origin   string // its scheme://host
-	audience string
-	ttl      time.Duration
-	now      func() time.Time
+	url        string // the issuer URL, without a trailing slash
+	path       string // its path, e.g. "/_faas/oidc"
+	origin     string // its scheme://host
+	audience   string
+	ttl        time.Duration
+	refreshTTL time.Duration
+	now        func() time.Time
 
 	kid    string
 	key    *rsa.PrivateKey
@@ -65,23 +69,27 @@ func New(issuerURL string, opts *Options) (*Issuer, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("devoidc: issuer URL %q must be an absolute http(s) URL without query, fragment or user info", issuerURL)
 	}
-	if opts.TokenTTL < 0 {
+	if opts.TokenTTL < 0 || opts.RefreshTTL < 0 {
 		return nil, errors.New("devoidc: negative token TTL")
 	}
 	i := &Issuer{
-		url:      u.String(),
-		path:     u.Path,
-		origin:   u.Scheme + "://" + u.Host,
-		audience: opts.Audience,
-		ttl:      opts.TokenTTL,
-		now:      opts.Now,
-		codes:    newCodeStore(),
+		url:        u.String(),
+		path:       u.Path,
+		origin:     u.Scheme + "://" + u.Host,
+		audience:   opts.Audience,
+		ttl:        opts.TokenTTL,
+		refreshTTL: opts.RefreshTTL,
+		now:        opts.Now,
+		codes:      newCodeStore(),
 	}
 	if i.audience == "" {
 		i.audience = DefaultAudience
 	}
 	if i.ttl == 0 {
 		i.ttl = DefaultTokenTTL
+	}
+	if i.refreshTTL == 0 {
+		i.refreshTTL = DefaultRefreshTTL
 	}
 	if i.now == nil {
 		i.now = time.Now
@@ -126,6 +134,13 @@ func (i *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		i.cors(w, r, i.serveJWKS, http.MethodGet, http.MethodHead)
 	case "/token":
 		i.cors(w, r, i.serveToken, http.MethodPost)
+	case "/logout":
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodPost:
+			i.serveLogout(w, r)
+		default:
+			methodNotAllowed(w, http.MethodGet, http.MethodHead, http.MethodPost)
+		}
 	case "/authorize":
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:

@@ -7,14 +7,15 @@ import (
 
 // tokenResponse is an RFC 6749 section 5.1 success response.
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	IDToken     string `json:"id_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
+	AccessToken  string `json:"access_token"`
+	IDToken      string `json:"id_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
-// serveToken handles POST /token for the password and authorization_code
-// grants. The password itself is ignored: any username signs in.
+// serveToken handles POST /token for the password, authorization_code and
+// refresh_token grants. The password itself is ignored: any username signs in.
 func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 	form, oerr := parseForm(w, r)
 	if oerr == nil {
@@ -42,8 +43,10 @@ func (i *Issuer) grant(form url.Values) (*tokenResponse, *oauthError) {
 		return i.passwordGrant(form)
 	case "authorization_code":
 		return i.codeGrant(form)
+	case "refresh_token":
+		return i.refreshGrant(form)
 	}
-	return nil, &oauthError{Code: "unsupported_grant_type", Description: "grant_type must be password or authorization_code"}
+	return nil, &oauthError{Code: "unsupported_grant_type", Description: "grant_type must be password, authorization_code or refresh_token"}
 }
 
 func (i *Issuer) passwordGrant(form url.Values) (*tokenResponse, *oauthError) {
@@ -54,7 +57,7 @@ func (i *Issuer) passwordGrant(form url.Values) (*tokenResponse, *oauthError) {
 	if !validUsername(user) {
 		return nil, invalidRequest("username must be 1-64 characters of A-Z a-z 0-9 . _ @ -")
 	}
-	return i.respond(user, "", "")
+	return i.respond(user, "", "", false)
 }
 
 func (i *Issuer) codeGrant(form url.Values) (*tokenResponse, *oauthError) {
@@ -85,13 +88,21 @@ func (i *Issuer) codeGrant(form url.Values) (*tokenResponse, *oauthError) {
 	case !s256Matches(verifier, g.challenge):
 		return nil, invalidGrant("code_verifier does not match the code_challenge")
 	}
-	return i.respond(g.user, g.clientID, g.nonce)
+	return i.respond(g.user, g.clientID, g.nonce, true)
 }
 
-func (i *Issuer) respond(user, clientID, nonce string) (*tokenResponse, *oauthError) {
+// respond mints the tokens of a successful grant; withRefresh adds a
+// refresh token (the code and refresh grants, as Cognito does).
+func (i *Issuer) respond(user, clientID, nonce string, withRefresh bool) (*tokenResponse, *oauthError) {
 	tok, err := i.mint(user, clientID, nonce)
 	if err != nil {
 		return nil, &oauthError{Code: "server_error", Description: err.Error()}
 	}
-	return &tokenResponse{AccessToken: tok, IDToken: tok, TokenType: "Bearer", ExpiresIn: int64(i.ttl.Seconds())}, nil
+	resp := &tokenResponse{AccessToken: tok, IDToken: tok, TokenType: "Bearer", ExpiresIn: int64(i.ttl.Seconds())}
+	if withRefresh {
+		if resp.RefreshToken, err = i.mintRefresh(user, clientID); err != nil {
+			return nil, &oauthError{Code: "server_error", Description: err.Error()}
+		}
+	}
+	return resp, nil
 }
