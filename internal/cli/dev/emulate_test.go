@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faaskit/faas/deploy"
 	_ "github.com/faaskit/faas/deploy/all"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/faaskit/faas/providers/local/testdata/flaky"
@@ -32,7 +33,7 @@ func TestEmulate(t *testing.T) {
 				t.Fatal(err)
 			}
 			dist := filepath.Join(t.TempDir(), "dist")
-			if err := em.build(t.Context(), "../../../providers/local/testdata/flaky", dist, t.Output()); err != nil {
+			if err := em.BuildLocal(t.Context(), &deploy.BuildRequest{Dir: "../../../providers/local/testdata/flaky", Out: dist, Progress: t.Output(), Wrap: devWrap, Local: true}); err != nil {
 				t.Fatal(err)
 			}
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
