@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -211,39 +210,5 @@ func TestAsAndPanics(t *testing.T) {
 	var pe *sdk.PanicError
 	if sdk.CodeOf(err) != sdk.CodeInternal || !errorsAs(err, &pe) || !sdk.Retryable(err) {
 		t.Errorf("panic became %v; want a retryable internal *PanicError", err)
-	}
-}
-
-func TestWriteError(t *testing.T) {
-	cases := []struct {
-		err    error
-		status int
-		code   string
-		msg    string
-		field  string
-	}{
-		{sdk.FieldError("title", "title is required"), 400, "invalid_input", "title is required", "title"},
-		{sdk.Errorf(sdk.CodeNotFound, "to-do %q not found", "x"), 404, "not_found", `to-do "x" not found`, ""},
-		{sdk.Errorf(sdk.CodeConflict, "stale"), 409, "conflict", "stale", ""},
-		{sdk.Errorf(sdk.CodeFailedPrecondition, "if-match"), 412, "failed_precondition", "if-match", ""},
-		{sdk.Errorf(sdk.CodeUnauthenticated, "no token"), 401, "unauthenticated", "no token", ""},
-		{sdk.Errorf(sdk.CodeForbidden, "no"), 403, "forbidden", "no", ""},
-		{sdk.Errorf(sdk.CodeUnavailable, "down"), 503, "unavailable", "down", ""},
-		{errorString("secret db password in message"), 500, "internal", "internal error", ""},
-	}
-	for _, c := range cases {
-		rec := httptest.NewRecorder()
-		sdk.WriteError(rec, c.err)
-		var body sdk.ErrorBody
-		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-			t.Fatal(err)
-		}
-		if rec.Code != c.status || body.Error.Code != c.code || body.Error.Message != c.msg || body.Error.Field != c.field {
-			t.Errorf("WriteError(%v) = %d %+v; want %d %s %q %q", c.err, rec.Code, body.Error, c.status, c.code, c.msg, c.field)
-		}
-	}
-	wrapped := sdk.Errorf(sdk.CodeUnavailable, "saving: %w", errorString("disk full"))
-	if wrapped.Error() != "saving: disk full" || !errorsIs(wrapped, errorString("disk full")) {
-		t.Errorf("Errorf with %%w: %q", wrapped)
 	}
 }

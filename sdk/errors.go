@@ -3,6 +3,8 @@ package sdk
 import (
 	"errors"
 	"fmt"
+
+	"gocloud.dev/gcerrors"
 )
 
 // Code classifies an error so that providers can map it to an HTTP status and
@@ -98,12 +100,42 @@ func Wrap(code Code, err error) error {
 	return &Error{Code: code, Err: err}
 }
 
-// CodeOf returns the Code of the first *Error in err's chain, CodeUnknown if
-// there is none, and nil errors report CodeUnknown too.
+// CodeOf returns the Code of err: the Code of the first *Error in its chain,
+// unless that is CodeUnknown; otherwise the Code matching err's gocloud.dev
+// error code, so errors from buckets, collections and topics need no
+// translating by hand; otherwise CodeUnknown. A nil error is CodeUnknown.
+//
+// The gocloud.dev mapping: NotFound is CodeNotFound; AlreadyExists and
+// FailedPrecondition (a revision that no longer matches) are CodeConflict;
+// InvalidArgument is CodeInvalidInput; PermissionDenied is CodeForbidden;
+// ResourceExhausted, DeadlineExceeded and Canceled are
+// CodeUnavailable; Internal and Unimplemented are CodeInternal.
 func CodeOf(err error) Code {
+	if err == nil {
+		return CodeUnknown
+	}
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e.Code != CodeUnknown {
 		return e.Code
+	}
+	return fromGCErrorCode(gcerrors.Code(err))
+}
+
+// fromGCErrorCode is CodeOf's table for gocloud.dev error codes.
+func fromGCErrorCode(c gcerrors.ErrorCode) Code {
+	switch c {
+	case gcerrors.NotFound:
+		return CodeNotFound
+	case gcerrors.AlreadyExists, gcerrors.FailedPrecondition:
+		return CodeConflict
+	case gcerrors.InvalidArgument:
+		return CodeInvalidInput
+	case gcerrors.PermissionDenied:
+		return CodeForbidden
+	case gcerrors.ResourceExhausted, gcerrors.DeadlineExceeded, gcerrors.Canceled:
+		return CodeUnavailable
+	case gcerrors.Internal, gcerrors.Unimplemented:
+		return CodeInternal
 	}
 	return CodeUnknown
 }
