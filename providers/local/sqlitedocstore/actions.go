@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 
@@ -53,12 +54,21 @@ func (c *collection) RunActions(ctx context.Context, actions []*driver.Action, o
 	}
 	runGets(beforeGets)
 	runGets(gets)
+	// Queue every write at once, so that they are committed together.
+	type pending struct {
+		actions []*driver.Action
+		wait    func() error
+	}
+	var ps []pending
 	for _, a := range writes {
-		errs[a.Index] = c.runWrites(ctx, []*driver.Action{a})
+		ps = append(ps, pending{[]*driver.Action{a}, c.submitWrites(ctx, []*driver.Action{a})})
 	}
 	if len(writesTx) > 0 {
-		if err := c.runWrites(ctx, writesTx); err != nil {
-			for _, a := range writesTx {
+		ps = append(ps, pending{writesTx, c.submitWrites(ctx, writesTx)})
+	}
+	for _, p := range ps {
+		if err := p.wait(); err != nil {
+			for _, a := range p.actions {
 				errs[a.Index] = err
 			}
 		}
@@ -111,16 +121,17 @@ func (c *collection) runGet(ctx context.Context, a *driver.Action) error {
 	return decodeDoc(doc, a.Doc, a.FieldPaths)
 }
 
-// runWrites runs the write actions in one transaction. On failure nothing is
+// submitWrites queues the write actions to run together, atomically, and
+// returns a function waiting for their outcome. On failure nothing is
 // written and the callers' documents are restored to their previous state.
-func (c *collection) runWrites(ctx context.Context, actions []*driver.Action) error {
+func (c *collection) submitWrites(ctx context.Context, actions []*driver.Action) (wait func() error) {
 	var undos []func()
-	err := c.db.write(ctx, func(tx *sql.Tx) error {
+	r := c.db.submit(ctx, func(txCtx context.Context, tx *sql.Tx) error {
 		for _, a := range actions {
 			if err := ctx.Err(); err != nil {
 				return wrapError(err, "write")
 			}
-			undo, err := c.applyWrite(ctx, tx, a)
+			undo, err := c.applyWrite(txCtx, tx, a)
 			if undo != nil {
 				undos = append(undos, undo)
 			}
@@ -130,12 +141,15 @@ func (c *collection) runWrites(ctx context.Context, actions []*driver.Action) er
 		}
 		return nil
 	})
-	if err != nil {
-		for i := len(undos) - 1; i >= 0; i-- {
-			undos[i]()
+	return func() error {
+		err := r.wait()
+		if err != nil {
+			for i := len(undos) - 1; i >= 0; i-- {
+				undos[i]()
+			}
 		}
+		return err
 	}
-	return err
 }
 
 // applyWrite performs one write action inside tx. It returns a function that
@@ -208,9 +222,7 @@ func (c *collection) applyWrite(ctx context.Context, tx *sql.Tx, a *driver.Actio
 
 	var rev int64
 	if setRev {
-		if rev, err = c.nextRevision(ctx, tx); err != nil {
-			return nil, err
-		}
+		rev = newRevision(cur[c.revField])
 		doc[c.revField] = rev
 	}
 	b, err := marshalWire(doc)
@@ -276,14 +288,17 @@ func (c *collection) checkMods(mods []driver.Mod) error {
 	return nil
 }
 
-// nextRevision allocates a revision from the collection's counter.
-func (c *collection) nextRevision(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var rev int64
-	err := tx.QueryRowContext(ctx, `UPDATE `+metaTable+` SET revision = revision + 1 WHERE name = ? RETURNING revision`, c.name).Scan(&rev)
-	if err != nil {
-		return 0, wrapError(err, "allocate revision for %q", c.name)
+// newRevision returns a revision for a document whose current revision is
+// cur (nil if none): a random positive int64 other than cur. Revisions are
+// per document and say nothing of other documents' writes; drawing them at
+// random, rather than counting, keeps a document that is deleted and created
+// again from reusing a revision someone may still hold.
+func newRevision(cur any) int64 {
+	for {
+		if r := rand.Int64(); r != 0 && r != cur {
+			return r
+		}
 	}
-	return rev, nil
 }
 
 // applyMods applies Update mods to doc. On error doc may be partly modified.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,27 @@ type Options struct {
 	// a process determines it; later values are ignored while that file stays
 	// open.
 	BusyTimeout time.Duration
+
+	// Indexes are the collection's secondary indexes. Each becomes a SQLite
+	// expression index, created when the collection is opened; indexes
+	// previously declared and no longer listed are dropped.
+	Indexes []Index
+
+	// AllowScans lets queries that no declared index (nor a lookup by key)
+	// serves run when Indexes is non-empty. By default such queries fail
+	// with gcerrors.FailedPrecondition and an error naming the index to
+	// declare, so that a query that would scan a cloud table is caught in
+	// development. A collection without declared indexes allows every query.
+	AllowScans bool
+
+	// ExpiryField, if set, names a time field after which a document
+	// expires. Expired documents are deleted when the collection is opened,
+	// through an index on the field; until then, queries still return them.
+	ExpiryField string
+
+	// Now returns the current time, to decide which documents have expired.
+	// Defaults to time.Now.
+	Now func() time.Time
 }
 
 // collection implements driver.Collection.
@@ -37,6 +59,10 @@ type collection struct {
 	keyField string
 	keyFunc  func(docstore.Document) any // used when keyField is empty (tests)
 	revField string
+
+	indexes      []Index
+	requireIndex bool // queries no index serves fail
+	expiryField  string
 }
 
 // OpenCollection opens (creating if needed) the table for collection name in
@@ -82,8 +108,16 @@ func newCollection(ctx context.Context, path, name, keyField string, keyFunc fun
 		keyField: keyField,
 		keyFunc:  keyFunc,
 		revField: revField,
+
+		indexes:      slices.Clone(opts.Indexes),
+		requireIndex: len(opts.Indexes) > 0 && !opts.AllowScans,
+		expiryField:  opts.ExpiryField,
 	}
-	if err := c.createTable(ctx); err != nil {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	if err := c.createTable(ctx, now()); err != nil {
 		_ = db.release()
 		return nil, err
 	}
@@ -102,10 +136,11 @@ func validateCollectionName(name string) error {
 	return nil
 }
 
-// createTable creates the collection's table and bookkeeping row, and checks
-// that the key field matches the one the collection was created with.
-func (c *collection) createTable(ctx context.Context) error {
-	return c.db.write(ctx, func(tx *sql.Tx) error {
+// createTable creates the collection's table, bookkeeping row and indexes,
+// checks that the key field matches the one the collection was created
+// with, and deletes the documents expired at now.
+func (c *collection) createTable(ctx context.Context, now time.Time) error {
+	return c.db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+c.table+` (
 			key TEXT PRIMARY KEY NOT NULL,
 			doc TEXT NOT NULL
@@ -122,7 +157,10 @@ func (c *collection) createTable(ctx context.Context) error {
 		if stored != c.keyField && stored != "" && c.keyField != "" {
 			return newError(gcerrors.FailedPrecondition, "collection %q has key field %q, not %q", c.name, stored, c.keyField)
 		}
-		return nil
+		if err := c.syncIndexes(ctx, tx); err != nil {
+			return err
+		}
+		return c.deleteExpired(ctx, tx, now)
 	})
 }
 

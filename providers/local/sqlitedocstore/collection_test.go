@@ -23,7 +23,7 @@ func openTest(t *testing.T, path, name string, opts *Options) *docstore.Collecti
 	return c
 }
 
-// TestRevisionsSurviveReopen checks that revisions are not reused after the
+// TestRevisionsSurviveReopen checks that a revision is not reused after the
 // database is closed and reopened, even when a document is recreated.
 func TestRevisionsSurviveReopen(t *testing.T) {
 	ctx := context.Background()
@@ -50,8 +50,8 @@ func TestRevisionsSurviveReopen(t *testing.T) {
 	if err := c.Create(ctx, doc2); err != nil {
 		t.Fatal(err)
 	}
-	if doc2["DocstoreRevision"].(int64) <= stale["DocstoreRevision"].(int64) {
-		t.Errorf("revision went from %v to %v", stale["DocstoreRevision"], doc2["DocstoreRevision"])
+	if doc2["DocstoreRevision"] == stale["DocstoreRevision"] {
+		t.Errorf("the recreated document reuses revision %v", doc2["DocstoreRevision"])
 	}
 	if err := c.Replace(ctx, stale); gcerrors.Code(err) != gcerrors.FailedPrecondition {
 		t.Errorf("Replace with a revision from before the delete: got %v, want FailedPrecondition", err)
@@ -241,7 +241,7 @@ func TestQueries(t *testing.T) {
 		t.Errorf("plan for key equality = %q, %v; want a key lookup", plan, err)
 	}
 	plan, err = c.Query().Where("n", ">", 1).OrderBy("n", docstore.Ascending).Limit(1).Plan()
-	if err != nil || !strings.Contains(plan, "table scan") || !strings.Contains(plan, "limit 1") {
+	if err != nil || !strings.Contains(plan, "no declared index") || !strings.Contains(plan, "LIMIT 1") {
 		t.Errorf("plan for scan = %q, %v", plan, err)
 	}
 }

@@ -19,7 +19,8 @@ import (
 // *sql.DB per absolute path, shared by every collection opened on it and
 // closed when the last of them is closed.
 
-// metaTable records each collection's key field and revision counter.
+// metaTable records each collection's key field. Its revision column holds
+// the per-collection revision counter of earlier versions, no longer used.
 const metaTable = "_sqlitedocstore_collections"
 
 const defaultBusyTimeout = 5 * time.Second
@@ -30,10 +31,12 @@ type database struct {
 	db   *sql.DB
 	refs int // guarded by registryMu
 
-	// writeSem serializes this process's write transactions, so that
-	// goroutines queue here instead of polling SQLite's busy handler. Other
-	// processes are kept out by SQLite's own lock and the busy timeout.
-	writeSem chan struct{}
+	// Writes are queued on reqs for the committer goroutine (commit.go),
+	// which runs them on its own connection and commits them in groups.
+	reqs     chan *writeReq
+	stopped  chan struct{} // closed when the committer has stopped
+	conn     *sql.Conn     // the committer's connection
+	maxBatch int           // most writes committed together
 }
 
 var (
@@ -89,6 +92,9 @@ func (d *database) release() error {
 		return nil
 	}
 	delete(registry, d.path)
+	close(d.reqs)
+	<-d.stopped
+	_ = d.conn.Close()
 	if err := d.db.Close(); err != nil {
 		return wrapError(err, "close %s", d.path)
 	}
@@ -123,8 +129,28 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 	if err != nil {
 		return nil, wrapError(err, "open %s", abs)
 	}
-	d := &database{path: abs, db: db, writeSem: make(chan struct{}, 1)}
+	// Readers each use a connection of the pool; keep a few idle ones so
+	// that concurrent queries do not reopen the file.
+	db.SetMaxIdleConns(8)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, wrapError(err, "open %s", abs)
+	}
+	d := &database{
+		path:     abs,
+		db:       db,
+		reqs:     make(chan *writeReq, maxBatch),
+		stopped:  make(chan struct{}),
+		conn:     conn,
+		maxBatch: maxBatch,
+	}
+	// The committer outlives the call that opened the file.
+	go d.commitLoop(context.WithoutCancel(ctx))
 	if err := d.init(ctx); err != nil {
+		close(d.reqs)
+		<-d.stopped
+		_ = conn.Close()
 		_ = db.Close()
 		return nil, err
 	}
@@ -133,7 +159,7 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 
 // init creates the bookkeeping table and checks that WAL mode is on.
 func (d *database) init(ctx context.Context) error {
-	err := d.write(ctx, func(tx *sql.Tx) error {
+	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+metaTable+` (
 			name      TEXT PRIMARY KEY NOT NULL COLLATE NOCASE, -- as table names are
 			key_field TEXT NOT NULL,
@@ -152,30 +178,6 @@ func (d *database) init(ctx context.Context) error {
 	}
 	if !strings.EqualFold(mode, "wal") {
 		return newError(gcerrors.FailedPrecondition, "journal mode of %s is %q, want wal", d.path, mode)
-	}
-	return nil
-}
-
-// write runs fn in a write transaction (BEGIN IMMEDIATE) and commits it if fn
-// succeeds. When write returns nil the transaction is durable. Errors from fn
-// are returned unchanged.
-func (d *database) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	select {
-	case d.writeSem <- struct{}{}:
-	case <-ctx.Done():
-		return wrapError(ctx.Err(), "wait for write lock")
-	}
-	defer func() { <-d.writeSem }()
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapError(err, "begin transaction on %s", d.path)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return wrapError(err, "commit to %s", d.path)
 	}
 	return nil
 }

@@ -1,0 +1,151 @@
+package sqlitedocstore
+
+import (
+	"context"
+	"database/sql"
+)
+
+// This file implements group commit. Every write of a process to a database
+// file goes through one committer goroutine. It takes all the writes queued
+// while it was busy, runs each in its own savepoint of one transaction
+// (BEGIN IMMEDIATE) and commits them together: one fsync for the group, with
+// synchronous=FULL. A write is acknowledged only after that commit, so each
+// acknowledged write is as durable as before; a write that fails is rolled
+// back to its savepoint without affecting the others in its group.
+
+// maxBatch bounds the writes committed together.
+const maxBatch = 256
+
+// writeReq is one queued write.
+type writeReq struct {
+	ctx  context.Context // the caller's: a write cancelled before it runs is skipped
+	fn   func(context.Context, *sql.Tx) error
+	done chan error
+}
+
+// submit queues fn to run in a write transaction and returns the request,
+// whose wait reports the outcome.
+func (d *database) submit(ctx context.Context, fn func(context.Context, *sql.Tx) error) *writeReq {
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case d.reqs <- r:
+	case <-ctx.Done():
+		r.done <- wrapError(ctx.Err(), "wait for write lock")
+	}
+	return r
+}
+
+// wait returns nil once the write is committed (durable), or its error.
+// Errors from fn are returned unchanged.
+func (r *writeReq) wait() error { return <-r.done }
+
+// write runs fn in a write transaction and returns when it is committed, or
+// failed and rolled back.
+func (d *database) write(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	return d.submit(ctx, fn).wait()
+}
+
+// commitLoop is the committer: it runs until reqs is closed. ctx is used for
+// every statement, since cancelling a statement inside a transaction may roll
+// back the whole group.
+func (d *database) commitLoop(ctx context.Context) {
+	defer close(d.stopped)
+	batch := make([]*writeReq, 0, d.maxBatch)
+	for r := range d.reqs {
+		batch = append(batch[:0], r)
+	drain:
+		for len(batch) < d.maxBatch {
+			select {
+			case r, ok := <-d.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		d.commit(ctx, batch)
+	}
+}
+
+// commit runs and commits one group of writes, then reports to each.
+func (d *database) commit(ctx context.Context, batch []*writeReq) {
+	errs := make([]error, len(batch))
+	defer func() {
+		for i, r := range batch {
+			r.done <- errs[i]
+		}
+	}()
+	var live []int
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = wrapError(err, "wait for write lock")
+			continue
+		}
+		live = append(live, i)
+	}
+	if len(live) == 0 {
+		return
+	}
+	failAll := func(err error) {
+		for _, i := range live {
+			errs[i] = err
+		}
+	}
+	tx, err := d.conn.BeginTx(ctx, nil)
+	if err != nil {
+		failAll(wrapError(err, "begin transaction on %s", d.path))
+		return
+	}
+	ok := 0
+	if len(live) == 1 {
+		errs[live[0]] = batch[live[0]].fn(ctx, tx)
+		if errs[live[0]] == nil {
+			ok++
+		}
+	} else {
+		for _, i := range live {
+			fnErr, err := savepoint(ctx, tx, batch[i].fn)
+			if err != nil {
+				_ = tx.Rollback()
+				failAll(wrapError(err, "write to %s", d.path))
+				return
+			}
+			errs[i] = fnErr
+			if fnErr == nil {
+				ok++
+			}
+		}
+	}
+	if ok == 0 {
+		_ = tx.Rollback()
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		err = wrapError(err, "commit to %s", d.path)
+		for _, i := range live {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+}
+
+// savepoint runs fn in a savepoint of tx, rolling back to it if fn fails.
+// It returns fn's error, and an error if the savepoint itself failed, which
+// leaves tx unusable.
+func savepoint(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) error) (fnErr, err error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return nil, err
+	}
+	if fnErr = fn(ctx, tx); fnErr != nil {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+			return fnErr, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+		return fnErr, err
+	}
+	return fnErr, nil
+}
