@@ -54,7 +54,11 @@ func (b *Binder) OpenCollection(ctx context.Context, spec *sdk.CollectionSpec, u
 	if url != "" {
 		return docstore.OpenCollection(ctx, url)
 	}
-	return sqlitedocstore.OpenCollection(ctx, DocstorePath(b.dir), spec.Name, spec.KeyField, nil)
+	opts := &sqlitedocstore.Options{ExpiryField: spec.ExpiryField}
+	for _, ix := range spec.Indexes {
+		opts.Indexes = append(opts.Indexes, sqlitedocstore.Index{Name: ix.IndexName(), Partition: ix.Partition, Sort: ix.Sort})
+	}
+	return sqlitedocstore.OpenCollection(ctx, DocstorePath(b.dir), spec.Name, spec.KeyField, opts)
 }
 
 // OpenTopic implements sdk.Binder.
