@@ -5,16 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/auth"
-	"gocloud.dev/gcerrors"
 )
 
 type service struct {
@@ -48,9 +46,7 @@ func (s *service) routes(v *auth.Verifier, cfg auth.Config, clientID string, fro
 	api.HandleFunc("GET /api/todos/{id}/attachments/{name}", s.getAttachment)
 	api.HandleFunc("DELETE /api/todos/{id}/attachments/{name}", s.deleteAttachment)
 	api.HandleFunc("GET /api/stats", s.getStats)
-	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		sdk.WriteError(w, sdk.Errorf(sdk.CodeNotFound, "no API route %s %s", r.Method, r.URL.Path))
-	})
+	api.HandleFunc("/api/", noRoute)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/auth/config", func(w http.ResponseWriter, r *http.Request) {
@@ -69,8 +65,47 @@ func (s *service) routes(v *auth.Verifier, cfg auth.Config, clientID string, fro
 	if v != nil {
 		mux.Handle("/api/", v.Middleware(api))
 	}
+	mux.HandleFunc("/api", noRoute)
 	mux.Handle("/", frontEnd)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux answers a path with empty, "." or ".." segments with a
+		// redirect to its clean form; the API refuses it in JSON instead,
+		// before the token check, so no redirect is ever followed to data.
+		if p := r.URL.Path; isAPI(path.Clean(p)) && !clean(p) {
+			fail(w, r, sdk.FieldError("path", "the path %q has empty, '.' or '..' segments", p))
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func isAPI(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
+
+// clean reports whether p is in the form ServeMux serves without a
+// redirect: no empty, "." or ".." segments (a trailing slash is kept).
+func clean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
+}
+
+func noRoute(w http.ResponseWriter, r *http.Request) {
+	fail(w, r, sdk.Errorf(sdk.CodeNotFound, "no API route %s %s", r.Method, r.URL.Path))
+}
+
+// fail writes err as the API's JSON error: the status of its code (413 for
+// a body over its limit), and no internal detail (see sdk.WriteErrorContext).
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		sdk.WriteJSON(w, http.StatusRequestEntityTooLarge, sdk.ErrorBody{Error: sdk.ErrorDetail{
+			Code: sdk.CodeInvalidInput.String(), Field: "body", Message: tl.Error(),
+		}})
+		return
+	}
+	sdk.WriteErrorContext(r.Context(), w, err)
 }
 
 // user returns the signed-in user's ID; the middleware guarantees one.
@@ -84,33 +119,8 @@ func (s *service) me(w http.ResponseWriter, r *http.Request) {
 	sdk.WriteJSON(w, http.StatusOK, map[string]string{"id": u.ID, "name": u.Name, "email": u.Email})
 }
 
-// decodeJSON reads a small JSON object strictly, naming the bad field.
-func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return sdk.FieldError("Content-Type", "send application/json, not %q", ct)
-	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return sdk.FieldError(te.Field, "%s must be a %s", te.Field, te.Type)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return sdk.FieldError(f, "unknown field %q", f)
-		case errors.Is(err, io.EOF):
-			return sdk.FieldError("body", "request body is empty")
-		}
-		return sdk.FieldError("body", "request body is not valid JSON: %v", err)
-	}
-	if dec.More() {
-		return sdk.FieldError("body", "request body has data after the JSON object")
-	}
-	return nil
-}
-
-// cursor encodes the position after the last item of a page.
+// cursor encodes the position after the last item of a page: that item's
+// creation time and ID, which make its list order key.
 type cursor struct {
 	CreatedAt time.Time `json:"c"`
 	ID        string    `json:"i"`
@@ -118,58 +128,51 @@ type cursor struct {
 
 func (s *service) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	status := q.Get("status")
-	if status == "" {
-		status = "all"
+	view := q.Get("status")
+	if view == "" {
+		view = "all"
 	}
-	if status != "all" && status != "open" && status != "done" {
-		sdk.WriteError(w, sdk.FieldError("status", "status must be all, open or done"))
+	if view != "all" && view != "open" && view != "done" {
+		fail(w, r, sdk.FieldError("status", "status must be all, open or done"))
 		return
 	}
 	limit := 50
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 100 {
-			sdk.WriteError(w, sdk.FieldError("limit", "limit must be an integer from 1 to 100"))
+			fail(w, r, sdk.FieldError("limit", "limit must be an integer from 1 to 100"))
 			return
 		}
 		limit = n
 	}
-	var after *cursor
+	after := ""
 	if v := q.Get("cursor"); v != "" {
+		var c cursor
 		raw, err := base64.RawURLEncoding.DecodeString(v)
-		after = &cursor{}
-		if err != nil || json.Unmarshal(raw, after) != nil || after.ID == "" {
-			sdk.WriteError(w, sdk.FieldError("cursor", "cursor is not one this API returned"))
+		if err != nil || json.Unmarshal(raw, &c) != nil || !validID(c.ID) {
+			fail(w, r, sdk.FieldError("cursor", "cursor is not one this API returned"))
 			return
 		}
+		after = orderKey(c.CreatedAt, c.ID)
 	}
 	coll, err := s.todos.Open(r.Context())
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
-	all, err := listOwned(r.Context(), coll, user(r))
+	items, more, err := listPage(r.Context(), coll, user(r), view, after, limit)
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
-	items := []*Todo{}
 	next := ""
-	for _, t := range all {
-		if (status == "open" && t.Done) || (status == "done" && !t.Done) {
-			continue
-		}
-		if after != nil && (t.CreatedAt.After(after.CreatedAt) || (t.CreatedAt.Equal(after.CreatedAt) && t.ID >= after.ID)) {
-			continue
-		}
-		if len(items) == limit {
-			last := items[len(items)-1]
-			b, _ := json.Marshal(cursor{CreatedAt: last.CreatedAt, ID: last.ID})
-			next = base64.RawURLEncoding.EncodeToString(b)
-			break
-		}
-		items = append(items, t)
+	if more {
+		last := items[len(items)-1]
+		b, _ := json.Marshal(cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		next = base64.RawURLEncoding.EncodeToString(b)
+	}
+	if items == nil {
+		items = []*Todo{}
 	}
 	sdk.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
 }
@@ -182,26 +185,25 @@ type createRequest struct {
 
 func (s *service) create(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
-	if err := decodeJSON(r, &req); err != nil {
-		sdk.WriteError(w, err)
+	if err := decodeJSON(w, r, &req); err != nil {
+		fail(w, r, err)
 		return
 	}
 	now := s.clock()
 	t := &Todo{ID: newID(), Owner: user(r), Title: req.Title, Notes: req.Notes, Due: req.Due, CreatedAt: now, UpdatedAt: now, Attachments: []Attachment{}}
 	if err := t.validate(); err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	coll, err := s.todos.Open(r.Context())
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
-	if err := coll.Create(r.Context(), t); err != nil {
-		sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: create: %w", err)))
+	if err := createTodo(r.Context(), coll, t); err != nil {
+		fail(w, r, err)
 		return
 	}
-	t.Revision = revisionString(t.DocstoreRevision)
 	s.publish(r.Context(), EventCreated, t)
 	w.Header().Set("Location", "/api/todos/"+t.ID)
 	w.Header().Set("ETag", strconv.Quote(t.Revision))
@@ -209,18 +211,22 @@ func (s *service) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *service) get(w http.ResponseWriter, r *http.Request) {
-	coll, err := s.todos.Open(r.Context())
+	t, err := s.ownedTodo(r)
 	if err != nil {
-		sdk.WriteError(w, err)
-		return
-	}
-	t, err := getOwned(r.Context(), coll, user(r), r.PathValue("id"))
-	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", strconv.Quote(t.Revision))
 	sdk.WriteJSON(w, http.StatusOK, t)
+}
+
+// ownedTodo loads the signed-in user's to-do named by the path.
+func (s *service) ownedTodo(r *http.Request) (*Todo, error) {
+	coll, err := s.todos.Open(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return getOwned(r.Context(), coll, user(r), r.PathValue("id"))
 }
 
 type updateRequest struct {
@@ -237,28 +243,28 @@ type updateRequest struct {
 // than overwriting it.
 func (s *service) update(w http.ResponseWriter, r *http.Request) {
 	var req updateRequest
-	if err := decodeJSON(r, &req); err != nil {
-		sdk.WriteError(w, err)
+	if err := decodeJSON(w, r, &req); err != nil {
+		fail(w, r, err)
 		return
 	}
 	coll, err := s.todos.Open(r.Context())
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	t, err := getOwned(r.Context(), coll, user(r), r.PathValue("id"))
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	if im := r.Header.Get("If-Match"); im != "" && im != "*" {
 		if rev, err := strconv.Unquote(im); (err != nil && im != t.Revision) || (err == nil && rev != t.Revision) {
-			sdk.WriteError(w, &sdk.Error{Code: sdk.CodeFailedPrecondition, Field: "If-Match", Message: "the to-do changed since you read it; reload and try again"})
+			fail(w, r, &sdk.Error{Code: sdk.CodeFailedPrecondition, Field: "If-Match", Message: "the to-do changed since you read it; reload and try again"})
 			return
 		}
 	}
 	if req.Revision != nil && *req.Revision != t.Revision {
-		sdk.WriteError(w, &sdk.Error{Code: sdk.CodeConflict, Field: "revision", Message: "the to-do changed since you read it; reload and try again"})
+		fail(w, r, &sdk.Error{Code: sdk.CodeConflict, Field: "revision", Message: "the to-do changed since you read it; reload and try again"})
 		return
 	}
 	wasDone := t.Done
@@ -275,7 +281,7 @@ func (s *service) update(w http.ResponseWriter, r *http.Request) {
 		t.Done = *req.Done
 	}
 	if err := t.validate(); err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	now := s.clock()
@@ -286,15 +292,10 @@ func (s *service) update(w http.ResponseWriter, r *http.Request) {
 	case !t.Done:
 		t.CompletedAt = time.Time{}
 	}
-	if err := coll.Replace(r.Context(), t); err != nil {
-		if gcerrors.Code(err) == gcerrors.FailedPrecondition || gcerrors.Code(err) == gcerrors.NotFound {
-			sdk.WriteError(w, &sdk.Error{Code: sdk.CodeConflict, Field: "revision", Message: "the to-do changed while you were saving; reload and try again"})
-			return
-		}
-		sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: update: %w", err)))
+	if err := replaceTodo(r.Context(), coll, t); err != nil {
+		fail(w, r, err)
 		return
 	}
-	t.Revision = revisionString(t.DocstoreRevision)
 	if t.Done && !wasDone {
 		s.publish(r.Context(), EventCompleted, t)
 	}
@@ -308,22 +309,18 @@ func (s *service) delete(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	coll, err := s.todos.Open(ctx)
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	t, err := getOwned(ctx, coll, user(r), r.PathValue("id"))
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	now := s.clock()
 	t.Deleted, t.DeletedAt, t.UpdatedAt = true, now, now
-	if err := coll.Replace(ctx, t); err != nil {
-		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-			sdk.WriteError(w, sdk.Errorf(sdk.CodeConflict, "the to-do changed while deleting it; try again"))
-			return
-		}
-		sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: delete: %w", err)))
+	if err := replaceTodo(ctx, coll, t); err != nil {
+		fail(w, r, err)
 		return
 	}
 	if err := s.deleteAllAttachments(ctx, t); err != nil {

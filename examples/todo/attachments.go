@@ -2,6 +2,7 @@ package todo
 
 import (
 	"context"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"io"
@@ -12,60 +13,78 @@ import (
 
 	"github.com/faaskit/faas/sdk"
 	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
 )
 
 // MaxAttachmentSize is the largest accepted upload.
 const MaxAttachmentSize = 10 << 20
 
-func attachmentKey(owner, todoID, name string) string { return owner + "/" + todoID + "/" + name }
+// keyEncoding encodes the user ID and the attachment name in object keys:
+// lower-case base32hex, so that no component can hold '/', be "." or "..",
+// end in a suffix a store reserves (the local store's ".attrs"), or differ
+// from another only in case (case-insensitive file systems).
+var keyEncoding = base32.HexEncoding.WithPadding(base32.NoPadding)
 
-func validName(name string) error {
-	if name == "" || len(name) > 100 || strings.HasPrefix(name, ".") {
-		return sdk.FieldError("name", "attachment name must be 1-100 characters and not start with '.'")
+func encodeKeyPart(s string) string { return strings.ToLower(keyEncoding.EncodeToString([]byte(s))) }
+
+func decodeKeyPart(s string) (string, bool) {
+	if s == "" || strings.ToLower(s) != s {
+		return "", false
 	}
-	for _, r := range name {
-		ok := r == '.' || r == '_' || r == '-' || r == ' ' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
-		if !ok {
-			return sdk.FieldError("name", "attachment name may contain letters, digits, '.', '_', '-' and spaces only")
-		}
-	}
-	return nil
+	b, err := keyEncoding.DecodeString(strings.ToUpper(s))
+	return string(b), err == nil
 }
 
-// ownedTodo opens the collection and loads the signed-in user's to-do.
-func (s *service) ownedTodo(r *http.Request) (*Todo, error) {
-	coll, err := s.todos.Open(r.Context())
-	if err != nil {
-		return nil, err
+// AttachmentKey is the object key of attachment name of owner's to-do
+// todoID: <owner>/<todoID>/<name>, owner and name encoded in lower-case
+// base32hex (RFC 4648, no padding). Every owner's keys lie under their own
+// prefix, whatever characters the owner ID holds.
+func AttachmentKey(owner, todoID, name string) string {
+	return attachmentPrefix(owner, todoID) + encodeKeyPart(name)
+}
+
+// attachmentPrefix is the prefix of every attachment key of a to-do.
+func attachmentPrefix(owner, todoID string) string {
+	return encodeKeyPart(owner) + "/" + todoID + "/"
+}
+
+// parseAttachmentKey splits a key made by AttachmentKey.
+func parseAttachmentKey(key string) (owner, todoID, name string, ok bool) {
+	parts := strings.Split(key, "/")
+	if len(parts) != 3 || !validID(parts[1]) {
+		return "", "", "", false
 	}
-	return getOwned(r.Context(), coll, user(r), r.PathValue("id"))
+	owner, ok1 := decodeKeyPart(parts[0])
+	name, ok2 := decodeKeyPart(parts[2])
+	return owner, parts[1], name, ok1 && ok2
 }
 
 func (s *service) listAttachments(w http.ResponseWriter, r *http.Request) {
 	t, err := s.ownedTodo(r)
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	b, err := s.attachments.Open(r.Context())
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	items := []Attachment{}
-	prefix := attachmentKey(t.Owner, t.ID, "")
-	iter := b.List(&blob.ListOptions{Prefix: prefix})
+	iter := b.List(&blob.ListOptions{Prefix: attachmentPrefix(t.Owner, t.ID)})
 	for {
 		obj, err := iter.Next(r.Context())
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, err))
+			fail(w, r, fmt.Errorf("todo: list attachments: %w", err))
 			return
 		}
-		a := Attachment{Name: strings.TrimPrefix(obj.Key, prefix), Size: obj.Size, UploadedAt: obj.ModTime.UTC()}
+		_, _, name, ok := parseAttachmentKey(obj.Key)
+		if !ok {
+			continue
+		}
+		a := Attachment{Name: name, Size: obj.Size, UploadedAt: obj.ModTime.UTC()}
 		if attrs, err := b.Attributes(r.Context(), obj.Key); err == nil {
 			a.ContentType = attrs.ContentType
 		}
@@ -74,14 +93,18 @@ func (s *service) listAttachments(w http.ResponseWriter, r *http.Request) {
 	sdk.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
+// putAttachment streams the upload into the bucket. An upload over
+// MaxAttachmentSize gets 413, and one that fails part way is aborted, so
+// neither leaves an object behind (nor replaces an existing one).
 func (s *service) putAttachment(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if err := validName(name); err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
+	tooLarge := &tooLargeError{limit: fmt.Sprintf("%d MiB, the attachment limit", MaxAttachmentSize>>20)}
 	if r.ContentLength > MaxAttachmentSize {
-		tooLarge(w)
+		fail(w, r, tooLarge)
 		return
 	}
 	ct := r.Header.Get("Content-Type")
@@ -89,43 +112,45 @@ func (s *service) putAttachment(w http.ResponseWriter, r *http.Request) {
 		ct = "application/octet-stream"
 	}
 	if _, _, err := mime.ParseMediaType(ct); err != nil {
-		sdk.WriteError(w, sdk.FieldError("Content-Type", "Content-Type %q is not a media type", ct))
+		fail(w, r, sdk.FieldError("Content-Type", "Content-Type %q is not a media type", ct))
 		return
 	}
 	t, err := s.ownedTodo(r)
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
 	b, err := s.attachments.Open(r.Context())
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
-	// Read the whole (bounded) body first so that a too-large or broken
-	// upload never leaves a partial object behind.
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxAttachmentSize))
+	// Cancelling the writer's context before Close aborts the write.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	bw, err := b.NewWriter(ctx, AttachmentKey(t.Owner, t.ID, name), &blob.WriterOptions{ContentType: ct})
 	if err != nil {
+		fail(w, r, fmt.Errorf("todo: store attachment: %w", err))
+		return
+	}
+	n, err := io.Copy(bw, http.MaxBytesReader(w, r.Body, MaxAttachmentSize))
+	if err != nil {
+		cancel()
+		bw.Close()
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			tooLarge(w)
+			fail(w, r, tooLarge)
 			return
 		}
-		sdk.WriteError(w, sdk.FieldError("body", "reading the upload: %v", err))
+		fail(w, r, sdk.FieldError("body", "the upload could not be read to its end"))
 		return
 	}
-	if err := b.WriteAll(r.Context(), attachmentKey(t.Owner, t.ID, name), data, &blob.WriterOptions{ContentType: ct}); err != nil {
-		sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: store attachment: %w", err)))
+	if err := bw.Close(); err != nil {
+		fail(w, r, fmt.Errorf("todo: store attachment: %w", err))
 		return
 	}
 	w.Header().Set("Location", "/api/todos/"+t.ID+"/attachments/"+name)
-	sdk.WriteJSON(w, http.StatusCreated, Attachment{Name: name, Size: int64(len(data)), ContentType: ct, UploadedAt: s.clock()})
-}
-
-func tooLarge(w http.ResponseWriter) {
-	sdk.WriteJSON(w, http.StatusRequestEntityTooLarge, sdk.ErrorBody{Error: sdk.ErrorDetail{
-		Code: sdk.CodeInvalidInput.String(), Field: "body", Message: fmt.Sprintf("attachments are limited to %d MiB", MaxAttachmentSize>>20),
-	}})
+	sdk.WriteJSON(w, http.StatusCreated, Attachment{Name: name, Size: n, ContentType: ct, UploadedAt: s.clock()})
 }
 
 // attachment resolves the request's attachment: a valid name on a to-do
@@ -133,19 +158,23 @@ func tooLarge(w http.ResponseWriter) {
 func (s *service) attachment(w http.ResponseWriter, r *http.Request) (b *blob.Bucket, name, key string, ok bool) {
 	name = r.PathValue("name")
 	if err := validName(name); err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return nil, "", "", false
 	}
 	t, err := s.ownedTodo(r)
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return nil, "", "", false
 	}
 	if b, err = s.attachments.Open(r.Context()); err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return nil, "", "", false
 	}
-	return b, name, attachmentKey(t.Owner, t.ID, name), true
+	return b, name, AttachmentKey(t.Owner, t.ID, name), true
+}
+
+func attachmentNotFound(name string) error {
+	return sdk.Errorf(sdk.CodeNotFound, "attachment %q not found", name)
 }
 
 func (s *service) getAttachment(w http.ResponseWriter, r *http.Request) {
@@ -155,11 +184,10 @@ func (s *service) getAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	rd, err := b.NewReader(r.Context(), key, nil)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
-			sdk.WriteError(w, sdk.Errorf(sdk.CodeNotFound, "attachment %q not found", name))
-			return
+		if sdk.CodeOf(err) == sdk.CodeNotFound {
+			err = attachmentNotFound(name)
 		}
-		sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, err))
+		fail(w, r, err)
 		return
 	}
 	defer rd.Close()
@@ -177,11 +205,10 @@ func (s *service) deleteAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := b.Delete(r.Context(), key); err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
-			sdk.WriteError(w, sdk.Errorf(sdk.CodeNotFound, "attachment %q not found", name))
-			return
+		if sdk.CodeOf(err) == sdk.CodeNotFound {
+			err = attachmentNotFound(name)
 		}
-		sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, err))
+		fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -192,7 +219,7 @@ func (s *service) deleteAllAttachments(ctx context.Context, t *Todo) error {
 	if err != nil {
 		return err
 	}
-	iter := b.List(&blob.ListOptions{Prefix: attachmentKey(t.Owner, t.ID, "")})
+	iter := b.List(&blob.ListOptions{Prefix: attachmentPrefix(t.Owner, t.ID)})
 	var errs []error
 	for {
 		obj, err := iter.Next(ctx)
@@ -200,9 +227,9 @@ func (s *service) deleteAllAttachments(ctx context.Context, t *Todo) error {
 			break
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("todo: list attachments of %s: %w", t.ID, err)
 		}
-		if err := b.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		if err := b.Delete(ctx, obj.Key); err != nil && sdk.CodeOf(err) != sdk.CodeNotFound {
 			errs = append(errs, err)
 		}
 	}
@@ -221,11 +248,11 @@ func (s *service) eventContentType(ctx context.Context, e *sdk.BlobEvent) (strin
 		return "", err
 	}
 	attrs, err := b.Attributes(ctx, e.Key)
-	if gcerrors.Code(err) == gcerrors.NotFound {
+	if sdk.CodeOf(err) == sdk.CodeNotFound {
 		return "", nil
 	}
 	if err != nil {
-		return "", sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: attributes of %s: %w", e.Key, err))
+		return "", fmt.Errorf("todo: attributes of %s: %w", e.Key, err)
 	}
 	return attrs.ContentType, nil
 }
@@ -234,12 +261,11 @@ func (s *service) eventContentType(ctx context.Context, e *sdk.BlobEvent) (strin
 // bucket: created objects are added (or updated) with size and type,
 // deleted ones removed. A conflicting write is retried by redelivery.
 func (s *service) recordAttachment(ctx context.Context, e *sdk.BlobEvent) error {
-	parts := strings.SplitN(e.Key, "/", 3)
-	if len(parts) != 3 {
+	owner, id, name, ok := parseAttachmentKey(e.Key)
+	if !ok {
 		sdk.Logger(ctx).Warn("ignoring an object outside the attachment layout", "key", e.Key)
 		return nil
 	}
-	owner, id, name := parts[0], parts[1], parts[2]
 	coll, err := s.todos.Open(ctx)
 	if err != nil {
 		return err
@@ -251,7 +277,7 @@ func (s *service) recordAttachment(ctx context.Context, e *sdk.BlobEvent) error 
 	if err != nil {
 		return err
 	}
-	var kept []Attachment
+	kept := []Attachment{}
 	for _, a := range t.Attachments {
 		if a.Name != name {
 			kept = append(kept, a)
@@ -264,11 +290,8 @@ func (s *service) recordAttachment(ctx context.Context, e *sdk.BlobEvent) error 
 		}
 		kept = append(kept, Attachment{Name: name, Size: e.Size, ContentType: ct, UploadedAt: e.Time.UTC()})
 	}
-	if kept == nil {
-		kept = []Attachment{}
-	}
 	t.Attachments = kept
-	if err := coll.Replace(ctx, t); err != nil {
+	if err := replaceTodo(ctx, coll, t); err != nil {
 		return sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: record attachment %s: %w", e.Key, err))
 	}
 	return nil

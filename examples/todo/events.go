@@ -5,26 +5,43 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
+	"time"
 
 	"github.com/faaskit/faas/sdk"
-	"gocloud.dev/gcerrors"
+	"gocloud.dev/docstore"
 	"gocloud.dev/pubsub"
 )
 
 // Stats are a user's counters, kept by the stats function from events.
 type Stats struct {
-	User      string   `docstore:"user" json:"-"`
-	Created   int      `docstore:"created" json:"created"`
-	Completed int      `docstore:"completed" json:"completed"`
-	Deleted   int      `docstore:"deleted" json:"deleted"`
-	Seen      []string `docstore:"seen" json:"-"` // recent event IDs, for de-duplication
+	Key       string `docstore:"user" json:"-"` // statsKey(user)
+	Created   int    `docstore:"created" json:"created"`
+	Completed int    `docstore:"completed" json:"completed"`
+	Deleted   int    `docstore:"deleted" json:"deleted"`
 
 	DocstoreRevision any `json:"-"`
 }
 
-// seenLimit bounds the de-duplication window per user.
-const seenLimit = 512
+// eventRecord marks an event as counted. It lives in the stats collection
+// beside the counters so that both are written in one atomic write, and
+// the backend may drop it once ExpiresAt has passed.
+type eventRecord struct {
+	Key       string    `docstore:"user"` // eventKey(event ID)
+	ExpiresAt time.Time `docstore:"expires_at"`
+}
+
+// EventDedupeWindow is how long an event's ID is remembered: longer than
+// any platform keeps redelivering a message (SQS and Service Bus 14 days,
+// Pub/Sub 7 by default and 31 at most).
+const EventDedupeWindow = 35 * 24 * time.Hour
+
+// The stats collection's keys: prefixed, so a user ID can never name an
+// event record, nor an event ID a user's counters.
+func statsKey(user string) string { return "user:" + user }
+func eventKey(id string) string   { return "event:" + id }
+
+// countAttempts bounds the in-process retries of a write that lost a race.
+const countAttempts = 5
 
 func sendEvent(ctx context.Context, topic *sdk.Topic, ev Event) error {
 	t, err := topic.Open(ctx)
@@ -38,29 +55,44 @@ func sendEvent(ctx context.Context, topic *sdk.Topic, ev Event) error {
 	return t.Send(ctx, &pubsub.Message{Body: body, Metadata: map[string]string{"type": ev.Type}})
 }
 
-// countEvent updates the user's stats exactly once per event: the event ID
-// is recorded in the same document write as the counters, and the write is
-// conditional on the revision read, so a duplicate delivery (or a racing
-// one) never counts twice.
+// countEvent updates the user's stats exactly once per event, however often
+// and however late it is delivered: the event's record is created in the
+// same atomic write as the counters, which is itself conditional on the
+// counters' revision. A delivery that finds the record, or whose write
+// fails because a racing delivery created it, counts nothing.
 func (s *service) countEvent(ctx context.Context, m *sdk.Message) error {
 	var ev Event
 	if err := json.Unmarshal(m.Data, &ev); err != nil || ev.ID == "" || ev.User == "" {
 		return sdk.FieldError("data", "not a to-do event: %q", m.Data)
 	}
+	if ev.Type != EventCreated && ev.Type != EventCompleted && ev.Type != EventDeleted {
+		return sdk.FieldError("type", "unknown event type %q", ev.Type)
+	}
 	coll, err := s.stats.Open(ctx)
 	if err != nil {
 		return err
 	}
-	st := &Stats{User: ev.User}
-	exists := true
-	if err := coll.Get(ctx, st); err != nil {
-		if gcerrors.Code(err) != gcerrors.NotFound {
-			return sdk.Wrap(sdk.CodeUnavailable, err)
+	for attempt := 1; ; attempt++ {
+		err := s.countOnce(ctx, coll, ev)
+		if err == nil || sdk.CodeOf(err) != sdk.CodeConflict || attempt == countAttempts {
+			if sdk.CodeOf(err) == sdk.CodeConflict {
+				err = sdk.Wrap(sdk.CodeUnavailable, err) // lost every race: let redelivery retry
+			}
+			return err
 		}
-		exists = false
 	}
-	if slices.Contains(st.Seen, ev.ID) {
-		return nil // duplicate delivery
+}
+
+func (s *service) countOnce(ctx context.Context, coll *docstore.Collection, ev Event) error {
+	rec := &eventRecord{Key: eventKey(ev.ID)}
+	seen, err := exists(ctx, coll, rec)
+	if err != nil || seen {
+		return err
+	}
+	st := &Stats{Key: statsKey(ev.User)}
+	found, err := exists(ctx, coll, st)
+	if err != nil {
+		return err
 	}
 	switch ev.Type {
 	case EventCreated:
@@ -69,36 +101,46 @@ func (s *service) countEvent(ctx context.Context, m *sdk.Message) error {
 		st.Completed++
 	case EventDeleted:
 		st.Deleted++
-	default:
-		return sdk.FieldError("type", "unknown event type %q", ev.Type)
 	}
-	st.Seen = append(st.Seen, ev.ID)
-	if len(st.Seen) > seenLimit {
-		st.Seen = st.Seen[len(st.Seen)-seenLimit:]
-	}
-	if exists {
-		err = coll.Replace(ctx, st)
+	rec.ExpiresAt = s.clock().Add(EventDedupeWindow)
+	actions := coll.Actions().AtomicWrites().Create(rec)
+	if found {
+		actions.Replace(st) // conditional on the revision read
 	} else {
-		err = coll.Create(ctx, st)
+		actions.Create(st)
 	}
-	if code := gcerrors.Code(err); code == gcerrors.FailedPrecondition || code == gcerrors.AlreadyExists {
-		return sdk.Errorf(sdk.CodeUnavailable, "stats for %s changed concurrently; retrying: %w", ev.User, err)
+	werr := actions.Do(ctx)
+	if werr == nil {
+		return nil
+	}
+	// The record exists only if a write that counted the event committed.
+	if seen, err := exists(ctx, coll, &eventRecord{Key: rec.Key}); err == nil && seen {
+		return nil
+	}
+	return fmt.Errorf("todo: count event %s: %w", ev.ID, werr)
+}
+
+// exists loads doc and reports whether it was there.
+func exists(ctx context.Context, coll *docstore.Collection, doc docstore.Document) (bool, error) {
+	err := coll.Get(ctx, doc)
+	if sdk.CodeOf(err) == sdk.CodeNotFound {
+		return false, nil
 	}
 	if err != nil {
-		return sdk.Wrap(sdk.CodeUnavailable, err)
+		return false, fmt.Errorf("todo: stats: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 func (s *service) getStats(w http.ResponseWriter, r *http.Request) {
 	coll, err := s.stats.Open(r.Context())
 	if err != nil {
-		sdk.WriteError(w, err)
+		fail(w, r, err)
 		return
 	}
-	st := &Stats{User: user(r)}
-	if err := coll.Get(r.Context(), st); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-		sdk.WriteError(w, sdk.Wrap(sdk.CodeUnavailable, err))
+	st := &Stats{Key: statsKey(user(r))}
+	if _, err := exists(r.Context(), coll, st); err != nil {
+		fail(w, r, err)
 		return
 	}
 	sdk.WriteJSON(w, http.StatusOK, st)

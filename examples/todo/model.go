@@ -7,16 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/faaskit/faas/sdk"
 	"gocloud.dev/docstore"
-	"gocloud.dev/gcerrors"
 )
 
 // Todo is one to-do item as stored and as returned by the API.
+//
+// The index fields (ListOwner, ListStatus, ListOrder, PurgeBucket, PurgeAt)
+// are derived from the others by setKeys before every write. They are
+// strings on every backend, and the partition fields are set only on the
+// to-dos their index should list, so each index is sparse: the list
+// indexes hold live to-dos only, the purge index deleted ones only.
 type Todo struct {
 	ID          string       `docstore:"id" json:"id"`
 	Owner       string       `docstore:"owner" json:"-"`
@@ -32,8 +35,27 @@ type Todo struct {
 	Attachments []Attachment `docstore:"attachments" json:"attachments"`
 	Revision    string       `docstore:"-" json:"revision"`
 
+	ListOwner   string `docstore:"list_owner,omitempty" json:"-"`   // Owner, while live
+	ListStatus  string `docstore:"list_status,omitempty" json:"-"`  // "open:"+Owner or "done:"+Owner, while live
+	ListOrder   string `docstore:"list_order" json:"-"`             // orderKey(CreatedAt, ID): newest first is descending
+	PurgeBucket string `docstore:"purge_bucket,omitempty" json:"-"` // purgeBucket, once deleted
+	PurgeAt     string `docstore:"purge_at,omitempty" json:"-"`     // timeKey(DeletedAt), once deleted
+
 	DocstoreRevision any `json:"-"`
 }
+
+// The to-do collection's indexes: one per list view (all, and by status),
+// and the purge's. Every query names one index's Partition with "=" and
+// filters by range and orders only on its Sort.
+var todoIndexes = []sdk.Index{
+	{Partition: "list_owner", Sort: "list_order"},
+	{Partition: "list_status", Sort: "list_order"},
+	{Partition: "purge_bucket", Sort: "purge_at"},
+}
+
+// purgeBucket is the one value of PurgeBucket: the purge index is a single
+// partition, ordered by deletion time.
+const purgeBucket = "deleted"
 
 // Attachment describes a file attached to a to-do.
 type Attachment struct {
@@ -66,6 +88,43 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
+func validID(id string) bool {
+	if len(id) != 20 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil
+}
+
+// timeKey renders t (in UTC) at a fixed width, so that the strings sort
+// as the times do: 2026-12-04T15:40:39.000000000Z.
+func timeKey(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
+}
+
+// orderKey is the list order of a to-do created at created with id: unique,
+// and later to-dos sort after earlier ones (ties broken by id).
+func orderKey(created time.Time, id string) string { return timeKey(created) + "/" + id }
+
+// statusKey is the ListStatus partition of owner's open or done to-dos.
+func statusKey(done bool, owner string) string {
+	if done {
+		return "done:" + owner
+	}
+	return "open:" + owner
+}
+
+// setKeys derives the index fields from the others.
+func (t *Todo) setKeys() {
+	t.ListOrder = orderKey(t.CreatedAt, t.ID)
+	t.ListOwner, t.ListStatus, t.PurgeBucket, t.PurgeAt = "", "", "", ""
+	if t.Deleted {
+		t.PurgeBucket, t.PurgeAt = purgeBucket, timeKey(t.DeletedAt)
+		return
+	}
+	t.ListOwner, t.ListStatus = t.Owner, statusKey(t.Done, t.Owner)
+}
+
 // revisionString renders a store revision as the opaque string clients
 // send back; it is only ever compared, never parsed.
 func revisionString(rev any) string {
@@ -75,36 +134,54 @@ func revisionString(rev any) string {
 	return fmt.Sprint(rev)
 }
 
+var errTodoNotFound = sdk.Errorf(sdk.CodeNotFound, "to-do not found")
+
 // getOwned loads a live to-do owned by user; anything else is NotFound.
 func getOwned(ctx context.Context, coll *docstore.Collection, user, id string) (*Todo, error) {
 	if !validID(id) {
-		return nil, sdk.Errorf(sdk.CodeNotFound, "to-do %q not found", id)
+		return nil, errTodoNotFound
 	}
 	t := &Todo{ID: id}
 	if err := coll.Get(ctx, t); err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
-			return nil, sdk.Errorf(sdk.CodeNotFound, "to-do %q not found", id)
+		if sdk.CodeOf(err) == sdk.CodeNotFound {
+			return nil, errTodoNotFound
 		}
-		return nil, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: get %s: %w", id, err))
+		return nil, fmt.Errorf("todo: get %s: %w", id, err)
 	}
 	if t.Owner != user || t.Deleted {
-		return nil, sdk.Errorf(sdk.CodeNotFound, "to-do %q not found", id)
+		return nil, errTodoNotFound
 	}
 	t.normalize()
 	return t, nil
 }
 
-func validID(id string) bool {
-	if len(id) != 20 {
-		return false
+// create stores a new to-do.
+func createTodo(ctx context.Context, coll *docstore.Collection, t *Todo) error {
+	t.setKeys()
+	if err := coll.Create(ctx, t); err != nil {
+		return fmt.Errorf("todo: create: %w", err)
 	}
-	_, err := hex.DecodeString(id)
-	return err == nil
+	t.normalize()
+	return nil
 }
 
-// queryTodos runs q and returns the to-dos keep accepts; what is the
-// query's purpose for error messages ("list", "purge").
-func queryTodos(ctx context.Context, q *docstore.Query, what string, keep func(*Todo) bool) ([]*Todo, error) {
+// replaceTodo writes t back, conditional on the revision it was read at:
+// a concurrent change makes it fail with CodeConflict.
+func replaceTodo(ctx context.Context, coll *docstore.Collection, t *Todo) error {
+	t.setKeys()
+	if err := coll.Replace(ctx, t); err != nil {
+		if c := sdk.CodeOf(err); c == sdk.CodeConflict || c == sdk.CodeNotFound {
+			return &sdk.Error{Code: sdk.CodeConflict, Field: "revision", Message: "the to-do changed while you were saving; reload and try again", Err: err}
+		}
+		return fmt.Errorf("todo: replace %s: %w", t.ID, err)
+	}
+	t.normalize()
+	return nil
+}
+
+// queryTodos runs q, which should have a Limit, and returns what it finds;
+// what is the query's purpose for error messages ("list", "purge").
+func queryTodos(ctx context.Context, q *docstore.Query, what string) ([]*Todo, error) {
 	iter := q.Get(ctx)
 	defer iter.Stop()
 	var out []*Todo
@@ -115,52 +192,47 @@ func queryTodos(ctx context.Context, q *docstore.Query, what string, keep func(*
 			return out, nil
 		}
 		if err != nil {
-			return nil, sdk.Wrap(sdk.CodeUnavailable, fmt.Errorf("todo: %s: %w", what, err))
+			// Nothing in a query comes from the client: only an
+			// unavailable store is not a bug.
+			code := sdk.CodeInternal
+			if sdk.CodeOf(err) == sdk.CodeUnavailable {
+				code = sdk.CodeUnavailable
+			}
+			return nil, sdk.Wrap(code, fmt.Errorf("todo: %s: %w", what, err))
 		}
-		if keep(t) {
-			out = append(out, t)
-		}
-	}
-}
-
-// listOwned returns the user's live to-dos, newest first.
-func listOwned(ctx context.Context, coll *docstore.Collection, user string) ([]*Todo, error) {
-	out, err := queryTodos(ctx, coll.Query().Where("owner", "=", user), "list", func(t *Todo) bool { return !t.Deleted })
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range out {
 		t.normalize()
+		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.After(out[j].CreatedAt)
-		}
-		return out[i].ID > out[j].ID
-	})
-	return out, nil
 }
 
-// validate checks the user-editable fields.
-func (t *Todo) validate() error {
-	t.Title = strings.TrimSpace(t.Title)
-	switch {
-	case t.Title == "":
-		return sdk.FieldError("title", "title is required")
-	case len([]rune(t.Title)) > 200:
-		return sdk.FieldError("title", "title must be at most 200 characters")
-	case len([]rune(t.Notes)) > 2000:
-		return sdk.FieldError("notes", "notes must be at most 2000 characters")
+// listPage returns up to limit of user's live to-dos in view ("all",
+// "open" or "done"), newest first, starting after the list order key
+// after ("" for the first page), and whether more follow. It reads
+// limit+1 documents through the view's index.
+func listPage(ctx context.Context, coll *docstore.Collection, user, view, after string, limit int) ([]*Todo, bool, error) {
+	q := coll.Query()
+	switch view {
+	case "all":
+		q = q.Where("list_owner", "=", user)
+	default:
+		q = q.Where("list_status", "=", statusKey(view == "done", user))
 	}
-	if t.Due != "" {
-		if _, err := time.Parse(time.DateOnly, t.Due); err != nil {
-			return sdk.FieldError("due", "due must be a date like 2026-12-31")
-		}
+	if after != "" {
+		q = q.Where("list_order", "<", after)
+	} else {
+		q = q.Where("list_order", ">", "") // every order key; ordering needs a filter
 	}
-	return nil
+	items, err := queryTodos(ctx, q.OrderBy("list_order", docstore.Descending).Limit(limit+1), "list")
+	if err != nil {
+		return nil, false, err
+	}
+	if len(items) > limit {
+		return items[:limit], true, nil
+	}
+	return items, false, nil
 }
 
-// normalize fills the API-only fields after a read.
+// normalize fills the API-only fields after a read or write.
 func (t *Todo) normalize() {
 	t.Revision = revisionString(t.DocstoreRevision)
 	if t.Attachments == nil {

@@ -31,8 +31,8 @@ const (
 func App() *sdk.App {
 	a := sdk.New("todo", nil)
 	s := &service{
-		todos:       a.Collection(TodosCollection, &sdk.CollectionOptions{KeyField: "id"}),
-		stats:       a.Collection(StatsCollection, &sdk.CollectionOptions{KeyField: "user"}),
+		todos:       a.Collection(TodosCollection, &sdk.CollectionOptions{KeyField: "id", Indexes: todoIndexes}),
+		stats:       a.Collection(StatsCollection, &sdk.CollectionOptions{KeyField: "user", ExpiryField: "expires_at"}),
 		attachments: a.Bucket(AttachmentsBucket, nil),
 		events:      a.Topic(EventsTopic, nil),
 	}

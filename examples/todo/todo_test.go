@@ -138,7 +138,7 @@ func TestWalkthrough(t *testing.T) {
 	}
 	// S3 notifications carry no content type: the handler takes it from the object.
 	admin := &client{t: t, env: env}
-	st, _, b = admin.do("POST", "/_faas/invoke/attachment-meta", fmt.Sprintf(`{"kind":"created","key":"alice/%s/receipt.pdf","size":%d}`, created.ID, len(payload)), nil)
+	st, _, b = admin.do("POST", "/_faas/invoke/attachment-meta", fmt.Sprintf(`{"kind":"created","key":%q,"size":%d}`, todo.AttachmentKey("alice", created.ID, "receipt.pdf"), len(payload)), nil)
 	if st != 200 {
 		t.Fatalf("invoke attachment-meta: %d %s", st, b)
 	}
