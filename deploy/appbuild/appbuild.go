@@ -27,7 +27,11 @@ type Package struct {
 	Dir        string // absolute directory of the app package
 	ImportPath string // its import path
 	ModuleDir  string // root directory of its module
+	ModulePath string // its module path
 	Name       string // its package name
+
+	goMod  string // the module's go.mod
+	goWork string // the workspace file, if the directory is in a workspace
 }
 
 // Inspect finds the app package in dir and checks that it exports
@@ -40,7 +44,21 @@ func Inspect(ctx context.Context, dir string) (*Package, error) {
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("appbuild: %s is not a directory with a Go package", dir)
 	}
-	cmd := exec.CommandContext(ctx, "go", "list", "-json=Dir,ImportPath,Name,Module", ".")
+	env, err := readGoEnv(ctx, abs)
+	if err != nil {
+		return nil, err
+	}
+	pkg := &Package{goMod: env.GOMOD, goWork: env.GOWORK}
+	tmp, err := os.MkdirTemp("", "faas-inspect-")
+	if err != nil {
+		return nil, fmt.Errorf("appbuild: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	mf, err := pkg.modFlags(tmp)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, "go", append(append([]string{"list"}, mf...), "-json=Dir,ImportPath,Name,Module", ".")...)
 	cmd.Dir = abs
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -49,7 +67,7 @@ func Inspect(ctx context.Context, dir string) (*Package, error) {
 	}
 	var info struct {
 		Dir, ImportPath, Name string
-		Module                *struct{ Dir string }
+		Module                *struct{ Dir, Path string }
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &info); err != nil {
 		return nil, fmt.Errorf("appbuild: go list output: %w", err)
@@ -63,7 +81,8 @@ func Inspect(ctx context.Context, dir string) (*Package, error) {
 	if err := checkAppFunc(abs); err != nil {
 		return nil, err
 	}
-	return &Package{Dir: info.Dir, ImportPath: info.ImportPath, ModuleDir: info.Module.Dir, Name: info.Name}, nil
+	pkg.Dir, pkg.ImportPath, pkg.ModuleDir, pkg.ModulePath, pkg.Name = info.Dir, info.ImportPath, info.Module.Dir, info.Module.Path, info.Name
+	return pkg, nil
 }
 
 func checkAppFunc(dir string) error {
@@ -138,7 +157,11 @@ func Build(ctx context.Context, pkg *Package, entry Entry, out string, opts *Opt
 	if err != nil {
 		return fmt.Errorf("appbuild: %w", err)
 	}
-	args := []string{"build", "-overlay", ovFile, "-o", absOut}
+	mf, err := pkg.modFlags(tmp)
+	if err != nil {
+		return err
+	}
+	args := append(append([]string{"build"}, mf...), "-overlay", ovFile, "-o", absOut)
 	if len(opts.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(opts.Tags, ","))
 	}

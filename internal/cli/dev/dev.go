@@ -137,31 +137,38 @@ func devRun(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(opts.IO.ErrOut, "faas dev: data in %s\n", dataDir)
 	fmt.Fprintf(opts.IO.ErrOut, "faas dev: get a token: curl -s -X POST %s/_faas/oidc/token -d grant_type=password -d username=alice\n", url)
 	defer sup.stop()
-	if opts.NoWatch {
-		<-ctx.Done()
-		return nil
+	var (
+		w     *watcher
+		ticks <-chan time.Time
+	)
+	if !opts.NoWatch {
+		if w, err = newWatcher(ctx, pkg.Sources); err != nil {
+			return err
+		}
+		tick := time.NewTicker(opts.Interval)
+		defer tick.Stop()
+		ticks = tick.C
 	}
-	w := newWatcher(pkg.Dir)
-	tick := time.NewTicker(opts.Interval)
-	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			fmt.Fprintln(opts.IO.ErrOut, "faas dev: stopping")
 			return nil
-		case <-tick.C:
-		}
-		changed, err := w.changed()
-		if err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "faas dev: watching sources: %v\n", err)
+		case <-sup.exited():
+			sup.restartAfterExit(ctx)
 			continue
+		case <-ticks:
 		}
-		if !changed {
+		if !w.changed() {
 			continue
 		}
 		t0 := time.Now()
 		fmt.Fprintln(opts.IO.ErrOut, "faas dev: change detected; rebuilding")
-		if err := sup.rebuild(ctx); err != nil {
+		err := sup.rebuild(ctx)
+		if rerr := w.refresh(ctx); rerr != nil && err == nil {
+			fmt.Fprintf(opts.IO.ErrOut, "faas dev: listing sources: %v\n", rerr)
+		}
+		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return nil
 			}

@@ -28,9 +28,13 @@ type supervisor struct {
 	// the child is then this executable's HostCommand.
 	emulate string
 
-	gen   int
-	child *exec.Cmd
-	done  chan struct{}
+	gen     int
+	argv    []string  // the command line serving the current build
+	child   *exec.Cmd // nil while no child runs
+	done    chan struct{}
+	started time.Time     // when child started
+	crashes int           // unexpected exits in a row
+	retry   chan struct{} // closed when a failed restart should be tried again
 }
 
 var localEntry = appbuild.Entry{Import: "github.com/faaskit/faas/providers/local", Func: "Main"}
@@ -44,6 +48,7 @@ func (s *supervisor) rebuild(ctx context.Context) error {
 		return err
 	}
 	s.stop()
+	s.argv, s.crashes = argv, 0
 	if err := s.start(ctx, argv); err != nil {
 		return err
 	}
@@ -104,7 +109,7 @@ func (s *supervisor) start(ctx context.Context, argv []string) error {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	s.child, s.done = cmd, done
+	s.child, s.done, s.started = cmd, done, time.Now()
 	return s.waitReady(ctx, done)
 }
 
@@ -148,4 +153,69 @@ func (s *supervisor) stop() {
 		}
 	}
 	s.child = nil
+}
+
+// exited returns a channel that is closed when the serving child exits
+// (or, while none runs, when a failed restart is due again).
+func (s *supervisor) exited() <-chan struct{} {
+	if s.child == nil {
+		return s.retry
+	}
+	return s.done
+}
+
+// restartAfterExit logs why the child exited and starts the current build
+// again, waiting longer each time it keeps dying (up to 10s). Connections
+// that arrive meanwhile wait in the listener's backlog, which the new child
+// inherits and serves.
+func (s *supervisor) restartAfterExit(ctx context.Context) {
+	if s.child != nil {
+		fmt.Fprintf(s.io.ErrOut, "faas dev: the app exited unexpectedly (%s); restarting it\n", exitReason(s.child.ProcessState))
+		if time.Since(s.started) > 10*time.Second {
+			s.crashes = 0
+		}
+		s.child = nil
+	}
+	delay := restartDelay(s.crashes)
+	s.crashes++
+	if delay > 0 {
+		fmt.Fprintf(s.io.ErrOut, "faas dev: waiting %v before restarting (it exited %d times in a row)\n", delay, s.crashes-1)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+	if err := s.start(ctx, s.argv); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		fmt.Fprintf(s.io.ErrOut, "faas dev: restarting the app: %v\n", err)
+		if s.child != nil {
+			s.stop()
+		}
+		s.retry = make(chan struct{})
+		close(s.retry) // try again at once; restartDelay spaces the attempts
+	}
+}
+
+// restartDelay is the wait before restart n+1 of a child that keeps
+// exiting: none for the first, then 250ms doubling up to 10s.
+func restartDelay(n int) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	d := 250 * time.Millisecond << min(n-1, 6)
+	return min(d, 10*time.Second)
+}
+
+// exitReason describes how a process ended.
+func exitReason(ps *os.ProcessState) string {
+	if ps == nil {
+		return "unknown"
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return "killed by signal " + ws.Signal().String()
+	}
+	return fmt.Sprintf("exit status %d", ps.ExitCode())
 }

@@ -1,69 +1,83 @@
 package dev
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"path/filepath"
+	"io"
+	"os"
 	"strings"
 )
 
-// watcher detects source changes by polling file names, sizes and
-// modification times under a directory: portable, and cheap for app-sized trees.
+// watcher detects source changes by polling the sizes and modification
+// times of the app's sources (appbuild.Package.Sources: every package of
+// the app's module that it imports, their embedded files, go.mod and
+// go.sum) and the listings of their directories: portable, and cheap for
+// app-sized trees. The list itself is refreshed after each rebuild, since
+// an edit can add or drop an import.
 type watcher struct {
-	root string
-	last uint64
+	list  func(context.Context) ([]string, error)
+	paths []string
+	last  uint64
 }
 
-func newWatcher(root string) *watcher {
-	w := &watcher{root: root}
-	w.last, _ = w.scan()
-	return w
-}
-
-func (w *watcher) changed() (bool, error) {
-	sum, err := w.scan()
-	if err != nil {
-		return false, err
+func newWatcher(ctx context.Context, list func(context.Context) ([]string, error)) (*watcher, error) {
+	w := &watcher{list: list}
+	if err := w.refresh(ctx); err != nil {
+		return nil, err
 	}
+	return w, nil
+}
+
+// refresh reads the source list again and takes the current state as seen.
+func (w *watcher) refresh(ctx context.Context) error {
+	paths, err := w.list(ctx)
+	if err != nil {
+		return err
+	}
+	w.paths = paths
+	w.last = w.scan()
+	return nil
+}
+
+// changed reports whether any source changed since the last call.
+func (w *watcher) changed() bool {
+	sum := w.scan()
 	if sum == w.last {
-		return false, nil
+		return false
 	}
 	w.last = sum
-	return true, nil
+	return true
 }
 
-// watched says which files can change the build.
-func watched(name string) bool {
-	return strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum"
-}
-
-func (w *watcher) scan() (uint64, error) {
+func (w *watcher) scan() uint64 {
 	h := fnv.New64a()
-	err := filepath.WalkDir(w.root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, p := range w.paths {
+		hashPath(h, p)
+	}
+	return h.Sum64()
+}
+
+// hashPath writes p's size and modification time, and for a directory the
+// names of its entries, to h; a missing path hashes as missing.
+func hashPath(h io.Writer, p string) {
+	info, err := os.Stat(p)
+	if err != nil {
+		fmt.Fprintf(h, "%s|missing\n", p)
+		return
+	}
+	fmt.Fprintf(h, "%s|%d|%d\n", p, info.Size(), info.ModTime().UnixNano())
+	if !info.IsDir() {
+		return
+	}
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		// Dot files (editor swap files, .faas data) and tests never change the build.
+		if n := e.Name(); !strings.HasPrefix(n, ".") && !strings.HasSuffix(n, "_test.go") {
+			fmt.Fprintf(h, "  %s\n", n)
 		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != w.root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		// Embedded front-end assets count too.
-		if !watched(name) && !strings.Contains(filepath.ToSlash(path), "/dist/") {
-			return nil
-		}
-		if strings.HasSuffix(name, "_test.go") {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil // removed while walking
-		}
-		fmt.Fprintf(h, "%s|%d|%d\n", path, info.Size(), info.ModTime().UnixNano())
-		return nil
-	})
-	return h.Sum64(), err
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/faaskit/faas/internal/cli/build"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/faaskit/faas/internal/cli/dev"
+	"github.com/faaskit/faas/internal/cli/initcmd"
 	"github.com/faaskit/faas/internal/cli/invoke"
 	"github.com/faaskit/faas/internal/cli/version"
 	"github.com/spf13/cobra"
@@ -32,6 +33,6 @@ and locally with 'faas dev' without Docker or a cloud account.`,
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	cmd.AddCommand(build.NewCmdBuild(f, nil), dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f), dev.NewCmdDevHost(f))
+	cmd.AddCommand(initcmd.NewCmdInit(f, nil), build.NewCmdBuild(f, nil), dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f), dev.NewCmdDevHost(f))
 	return cmd
 }
