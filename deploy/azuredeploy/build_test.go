@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/faaskit/faas/deploy/azuredeploy"
+	"github.com/faaskit/faas/providers/azurefunc"
 )
 
 type ctxAny = context.Context
@@ -45,16 +46,22 @@ func TestBuildCapp(t *testing.T) {
 	}
 	defer zr.Close()
 	want := map[string]os.FileMode{
-		"host.json": 0o644, "web/function.json": 0o644, "msg/function.json": 0o644,
-		"blobs/function.json": 0o644, "tick/function.json": 0o644, "handler": 0o755,
+		"host.json": 0o644, "web/function.json": 0o644, "msg_KEY/function.json": 0o644,
+		"blobs_KEY/function.json": 0o644, "tick_KEY/function.json": 0o644, "handler": 0o755,
 	}
 	for _, f := range zr.File {
-		mode, ok := want[f.Name]
+		name := f.Name
+		if dir, rest, ok := strings.Cut(name, "/"); ok {
+			if fn, _, keyed := azurefunc.SplitTriggerFunctionName(dir); keyed {
+				name = fn + "_KEY/" + rest
+			}
+		}
+		mode, ok := want[name]
 		if !ok {
 			t.Errorf("unexpected zip entry %q", f.Name)
 			continue
 		}
-		delete(want, f.Name)
+		delete(want, name)
 		if f.Mode().Perm() != mode || f.CreatorVersion>>8 != 3 { // 3 = Unix
 			t.Errorf("%s: mode %v creator %d; want %v stored as a Unix mode", f.Name, f.Mode().Perm(), f.CreatorVersion>>8, mode)
 		}

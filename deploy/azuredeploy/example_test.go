@@ -18,7 +18,8 @@ func ExampleNewLayout() {
 		panic(err)
 	}
 	files, _ := layout.Files()
-	fmt.Print(string(files["nightly/function.json"]))
+	// A non-HTTP function's folder carries the build's random trigger key.
+	fmt.Print(string(files[layout.Folder("nightly")+"/function.json"]))
 	// Output:
 	// {
 	//   "bindings": [

@@ -92,8 +92,24 @@ type Binding struct {
 // Layout is the package's JSON content, before the binary is added.
 type Layout struct {
 	Host      HostJSON
-	Functions map[string]FunctionJSON // by function (folder) name
-	Order     []string                // function names in manifest order
+	Functions map[string]FunctionJSON // by sdk function name
+	Order     []string                // sdk function names in manifest order
+	// TriggerKey is the random key in the Azure names of the message,
+	// blob and schedule functions (azurefunc.TriggerFunctionName), new for
+	// every layout: the host delivers those triggers at /<Azure name>, a
+	// path no public request can then guess. Keep app.zip private.
+	TriggerKey string
+}
+
+// Folder returns the Azure function (folder) name of the sdk function
+// name: the name itself for an HTTP function, the keyed name for the
+// others. Event Grid subscriptions and the admin API address functions by
+// this name.
+func (l *Layout) Folder(name string) string {
+	if fj, ok := l.Functions[name]; ok && len(fj.Bindings) > 0 && fj.Bindings[0].Type != "httpTrigger" {
+		return azurefunc.TriggerFunctionName(name, l.TriggerKey)
+	}
+	return name
 }
 
 // httpMethods are all the methods an HTTP function accepts.
@@ -110,7 +126,7 @@ func NewLayout(m *sdk.Manifest, opts *Options) (*Layout, error) {
 		sbConnection = DefaultServiceBusConnection
 	}
 	prefix := strings.Trim(opts.RoutePrefix, "/")
-	l := &Layout{Functions: map[string]FunctionJSON{}}
+	l := &Layout{Functions: map[string]FunctionJSON{}, TriggerKey: azurefunc.NewTriggerKey()}
 	var maxTimeout time.Duration
 	var errs []error
 	f, t := false, true
@@ -205,7 +221,7 @@ func (l *Layout) Files() (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("azuredeploy: %s/function.json: %w", name, err)
 		}
-		out[name+"/function.json"] = append(b, '\n')
+		out[l.Folder(name)+"/function.json"] = append(b, '\n')
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/faaskit/faas/deploy/azuredeploy"
+	"github.com/faaskit/faas/providers/azurefunc"
 	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/providertest/capp"
 )
@@ -104,9 +105,15 @@ func TestFunctionJSONDocumentedFields(t *testing.T) {
 	f := files(t, m, nil)
 	wantTrigger := map[string]string{capp.HTTPFunction: "httpTrigger", capp.MessageFunction: "serviceBusTrigger", capp.BlobFunction: "eventGridTrigger", capp.ScheduleFunction: "timerTrigger"}
 	var folders []string
+	dirOf := map[string]string{} // sdk name → folder
 	for name := range f {
 		if dir, ok := strings.CutSuffix(name, "/function.json"); ok {
-			folders = append(folders, dir)
+			fn := dir
+			if n, _, keyed := azurefunc.SplitTriggerFunctionName(dir); keyed {
+				fn = n
+			}
+			folders = append(folders, fn)
+			dirOf[fn] = dir
 		}
 	}
 	slices.Sort(folders)
@@ -114,11 +121,17 @@ func TestFunctionJSONDocumentedFields(t *testing.T) {
 		t.Fatalf("function folders %v; want one per function %v", folders, want)
 	}
 	for _, fn := range folders {
-		if !functionNameRE.MatchString(fn) {
-			t.Errorf("folder %q is not a valid Azure function name", fn)
+		dir := dirOf[fn]
+		if !functionNameRE.MatchString(dir) {
+			t.Errorf("folder %q is not a valid Azure function name", dir)
+		}
+		// Only HTTP functions keep their plain name: the host delivers a
+		// trigger at /<folder>, where it also forwards public requests.
+		if keyed := dir != fn; keyed != (wantTrigger[fn] != "httpTrigger") {
+			t.Errorf("folder %q for a %s: keyed %v; want a trigger key exactly for non-HTTP functions", dir, wantTrigger[fn], keyed)
 		}
 		var fj struct{ Bindings []map[string]any }
-		if err := json.Unmarshal(f[fn+"/function.json"], &fj); err != nil {
+		if err := json.Unmarshal(f[dir+"/function.json"], &fj); err != nil {
 			t.Fatalf("%s: %v", fn, err)
 		}
 		if len(fj.Bindings) == 0 || fj.Bindings[0]["type"] != wantTrigger[fn] {

@@ -32,12 +32,15 @@ func ExampleHandler_serviceBus() {
 		fmt.Printf("%s attempt %d: %s (%s)\n", m.ID, m.Attempt, m.Data, m.Attributes["source"])
 		return nil
 	}, nil)
-	h, err := azurefunc.NewHandler(app, &azurefunc.Options{Log: io.Discard})
+	// faas build picks a random trigger key and names the Azure function
+	// on-order_<key>, the only path the handler delivers it on.
+	const key = "5f1d7c9a0b3e4f6a8c2d1e0f9a8b7c6d"
+	h, err := azurefunc.NewHandler(app, &azurefunc.Options{TriggerKey: key, Log: io.Discard})
 	if err != nil {
 		panic(err)
 	}
 	body := `{"Data":{"msg":"eyJxdHkiOjJ9"},"Metadata":{"MessageId":"\"o-1\"","DeliveryCount":"1","ApplicationProperties":{"source":"web"}}}`
-	req := httptest.NewRequest("POST", "/on-order", strings.NewReader(body))
+	req := httptest.NewRequest("POST", "/"+azurefunc.TriggerFunctionName("on-order", key), strings.NewReader(body))
 	req.Header.Set(azurefunc.HeaderInvocationID, "3f0c1a52-0000-4000-8000-000000000001")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

@@ -27,6 +27,11 @@ type Options struct {
 	// enableProxyingHttpRequest). When false, HTTP functions are invoked in
 	// JSON mode.
 	Forwarding bool
+	// TriggerKey is the key in the Azure names of the app's message, blob
+	// and schedule functions (TriggerFunctionName): the host invokes them at
+	// /<name>_<key>, and at no other path. Required when the app has such a
+	// function; Main reads it from the function folders.
+	TriggerKey string
 	// Log receives the structured JSON log lines of invocations (the host
 	// collects the handler's stdout). Default os.Stdout.
 	Log io.Writer
@@ -42,6 +47,10 @@ type Handler struct {
 	prefix string          // "/api", or "" for none
 	fwd    bool            // HTTP functions are forwarded, not JSON-invoked
 	routes []*sdk.Function // HTTP functions, longest path first
+	// invoke maps the Azure function name of each JSON-mode invocation
+	// path (/<name>) to its function: non-HTTP functions under their keyed
+	// names, and HTTP functions when forwarding is off.
+	invoke map[string]*sdk.Function
 	log    *lineWriter
 	level  slog.Leveler
 }
@@ -56,7 +65,7 @@ func NewHandler(app *sdk.App, opts *Options) (*Handler, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	h := &Handler{app: app, log: &lineWriter{out: opts.Log}, level: opts.Level, fwd: opts.Forwarding}
+	h := &Handler{app: app, log: &lineWriter{out: opts.Log}, level: opts.Level, fwd: opts.Forwarding, invoke: map[string]*sdk.Function{}}
 	if h.log.out == nil {
 		h.log.out = os.Stdout
 	}
@@ -73,8 +82,16 @@ func NewHandler(app *sdk.App, opts *Options) (*Handler, error) {
 		if h.prefix != "" && strings.EqualFold("/"+f.Name(), h.prefix) {
 			return nil, fmt.Errorf("azurefunc: function %q: the name collides with the HTTP route prefix %q; rename the function", f.Name(), h.prefix)
 		}
-		if f.Kind() == sdk.KindHTTP {
+		switch {
+		case f.Kind() == sdk.KindHTTP:
 			h.routes = append(h.routes, f)
+			if !h.fwd {
+				h.invoke[f.Name()] = f
+			}
+		case CheckTriggerKey(opts.TriggerKey) != nil:
+			return nil, fmt.Errorf("azurefunc: function %q is a %s function, and the app has no trigger key to deliver it on a path no public request can have: %w", f.Name(), f.Kind(), CheckTriggerKey(opts.TriggerKey))
+		default:
+			h.invoke[TriggerFunctionName(f.Name(), opts.TriggerKey)] = f
 		}
 	}
 	slices.SortStableFunc(h.routes, func(a, b *sdk.Function) int { return len(b.Path()) - len(a.Path()) })
@@ -85,14 +102,20 @@ func NewHandler(app *sdk.App, opts *Options) (*Handler, error) {
 // request to the same port, told apart as the host does:
 //
 //   - the readiness probe: GET / without an invocation ID;
-//   - JSON-mode invocations: POST /<FunctionName> with an invocation ID, for
-//     every non-HTTP function, and for HTTP functions when forwarding is off;
+//   - JSON-mode invocations: POST /<Azure function name> with an invocation
+//     ID, for every non-HTTP function (whose Azure name carries the
+//     trigger key), and for HTTP functions when forwarding is off;
 //   - forwarded HTTP requests: anything else under the route prefix.
+//
+// A forwarded request also arrives as a POST with an invocation ID at the
+// public request's own path, so the path alone decides: a non-HTTP
+// function is only reachable at its keyed name, which no client knows, and
+// the app's own routes (say /stats) are never taken for a trigger.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	id := headerValue(r.Header, canonicalInvocationID)
-	if r.Method == http.MethodPost && id != "" && len(p) > 1 && strings.IndexByte(p[1:], '/') < 0 {
-		if f, ok := h.app.Function(p[1:]); ok && (f.Kind() != sdk.KindHTTP || !h.fwd) {
+	id := invocationID(r.Header)
+	if r.Method == http.MethodPost && id != "" && len(p) > 1 {
+		if f, ok := h.invoke[p[1:]]; ok {
 			h.serveInvoke(w, r, f, id)
 			return
 		}
@@ -179,6 +202,22 @@ func headerValue(h http.Header, canonicalKey string) string {
 		return v[0]
 	}
 	return ""
+}
+
+// invocationID returns the host's invocation ID. The host adds its own
+// value after the headers it copies from a forwarded client request
+// (HttpHeaders.Add), and .NET joins repeated values with ", ", so the
+// host's value is the last one: a client cannot choose the ID.
+func invocationID(h http.Header) string {
+	v := h[canonicalInvocationID]
+	if len(v) == 0 {
+		return ""
+	}
+	last := v[len(v)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = strings.TrimSpace(last[i+1:])
+	}
+	return last
 }
 
 // traceID returns the trace-id field of a W3C traceparent header.

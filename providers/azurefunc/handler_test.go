@@ -90,11 +90,26 @@ func newHandler(t *testing.T, s *seen, opts *azurefunc.Options) (*azurefunc.Hand
 		opts = &azurefunc.Options{}
 	}
 	opts.Log = &log
+	if opts.TriggerKey == "" {
+		opts.TriggerKey = testKey
+	}
 	h, err := azurefunc.NewHandler(testApp(s), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return h, &log
+}
+
+// testKey is the trigger key of the handlers under test.
+const testKey = "0123456789abcdef0123456789abcdef"
+
+// triggerPath is where the host delivers function's triggers: its Azure
+// name, keyed for the non-HTTP functions of testApp.
+func triggerPath(function string) string {
+	if function == "web" {
+		return "/web"
+	}
+	return "/" + azurefunc.TriggerFunctionName(function, testKey)
 }
 
 func invoke(t *testing.T, h http.Handler, function, fixture string) (*httptest.ResponseRecorder, azurefunc.InvokeResponse) {
@@ -103,7 +118,7 @@ func invoke(t *testing.T, h http.Handler, function, fixture string) (*httptest.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/"+function, bytes.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, triggerPath(function), bytes.NewReader(body))
 	req.Header.Set(azurefunc.HeaderInvocationID, "inv-"+function)
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
@@ -165,7 +180,7 @@ func TestMessageFailureFailsInvocation(t *testing.T) {
 	s := &seen{}
 	h, log := newHandler(t, s, nil)
 	body := `{"Data":{"msg":"eA=="},"Metadata":{"DeliveryCount":"1","MessageId":"\"m1\"","ApplicationProperties":{"fail":"1"}}}`
-	req := httptest.NewRequest(http.MethodPost, "/msg", strings.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, triggerPath("msg"), strings.NewReader(body))
 	req.Header.Set(azurefunc.HeaderInvocationID, "inv-fail")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -274,6 +289,13 @@ func TestRouting(t *testing.T) {
 		{"prefix root", "api", "GET", "/api", true, 201, "created /"},
 		{"outside prefix", "api", "GET", "/other", true, 404, ""},
 		{"POST to an HTTP function name is forwarded", "", "POST", "/web", true, 201, "created /web"},
+		// The host forwards a public POST /<name> to the handler at that
+		// path with an invocation ID: it is the app's, never a trigger.
+		{"POST to a message function name is the app", "", "POST", "/msg", true, 201, "created /msg"},
+		{"POST to a schedule function name is the app", "", "POST", "/tick", true, 201, "created /tick"},
+		{"POST to a blob function name is the app", "", "POST", "/blobs", true, 201, "created /blobs"},
+		{"wrong key is the app", "", "POST", "/msg_" + strings.Repeat("f", 32), true, 201, "created /msg_" + strings.Repeat("f", 32)},
+		{"keyed name under the prefix is the app", "api", "POST", "/api/msg_" + testKey, true, 201, "created /msg_" + testKey},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -302,6 +324,51 @@ func TestNewHandlerRejects(t *testing.T) {
 	b.Message("m", "missing", func(context.Context, *sdk.Message) error { return nil }, nil)
 	if _, err := azurefunc.NewHandler(b, nil); err == nil || !strings.Contains(err.Error(), "undeclared") {
 		t.Errorf("registration error: err %v", err)
+	}
+	for _, key := range []string{"", "short", strings.Repeat("G", 32)} {
+		if _, err := newHandlerErr(key); err == nil || !strings.Contains(err.Error(), "trigger key") {
+			t.Errorf("message function with trigger key %q: err %v; want a trigger key error", key, err)
+		}
+	}
+}
+
+func newHandlerErr(key string) (*azurefunc.Handler, error) {
+	return azurefunc.NewHandler(testApp(&seen{}), &azurefunc.Options{TriggerKey: key, Log: io.Discard})
+}
+
+func TestLoadHostConfigTriggerKey(t *testing.T) {
+	other := strings.Repeat("a", 32)
+	cases := []struct {
+		name    string
+		folders map[string]string // folder → trigger type
+		key     string
+		err     string
+	}{
+		{"keyed", map[string]string{"web": "httpTrigger", "msg_" + testKey: "serviceBusTrigger", "tick_" + testKey: "timerTrigger"}, testKey, ""},
+		{"http only", map[string]string{"web": "httpTrigger"}, "", ""},
+		{"unkeyed trigger", map[string]string{"web": "httpTrigger", "tick": "timerTrigger"}, "", "no trigger key"},
+		{"short key", map[string]string{"blobs_abc": "eventGridTrigger"}, "", "no trigger key"},
+		{"two keys", map[string]string{"msg_" + testKey: "serviceBusTrigger", "tick_" + other: "timerTrigger"}, "", "different trigger keys"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "host.json"), []byte(`{"version":"2.0"}`), 0o644)
+			for f, typ := range c.folders {
+				os.Mkdir(filepath.Join(dir, f), 0o755)
+				os.WriteFile(filepath.Join(dir, f, "function.json"), []byte(`{"bindings":[{"type":"`+typ+`","direction":"in","name":"x"}]}`), 0o644)
+			}
+			cfg, err := azurefunc.LoadHostConfig(dir)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Errorf("err %v; want one saying %q", err, c.err)
+				}
+				return
+			}
+			if err != nil || cfg.TriggerKey != c.key {
+				t.Errorf("TriggerKey %q, err %v; want %q", cfg.TriggerKey, err, c.key)
+			}
+		})
 	}
 }
 

@@ -6,7 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+
+	"github.com/faaskit/faas/internal/logattr"
 )
+
+// reservedKeys are the top-level keys the shim writes on every log line. A
+// user attribute with one of these names, or logged twice, is renamed
+// "fields.<key>" (logattr), so every key appears once.
+var reservedKeys = []string{slog.TimeKey, slog.LevelKey, slog.MessageKey, "invocationId", "functionName"}
 
 // lineWriter serialises whole log lines onto one output (stdout, which the
 // Functions host collects) so that concurrent invocations never interleave.
@@ -59,8 +66,8 @@ type invLogHandler struct {
 
 func (l *invLogHandler) handler() slog.Handler {
 	l.once.Do(func() {
-		l.h = slog.NewJSONHandler(l.out, &slog.HandlerOptions{Level: l.level}).
-			WithAttrs([]slog.Attr{slog.String("invocationId", l.id), slog.String("functionName", l.fn)})
+		l.h = logattr.New(slog.NewJSONHandler(l.out, &slog.HandlerOptions{Level: l.level}).
+			WithAttrs([]slog.Attr{slog.String("invocationId", l.id), slog.String("functionName", l.fn)}), reservedKeys...)
 	})
 	return l.h
 }

@@ -44,7 +44,7 @@ func Main(newApp func() *sdk.App) {
 		if err != nil {
 			return err
 		}
-		return Run(ctx, newApp(), os.LookupEnv, &Options{RoutePrefix: cfg.RoutePrefix, Forwarding: cfg.Forwarding})
+		return Run(ctx, newApp(), os.LookupEnv, &Options{RoutePrefix: cfg.RoutePrefix, Forwarding: cfg.Forwarding, TriggerKey: cfg.TriggerKey})
 	}()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,6 +1,8 @@
 package azurefunc
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
@@ -42,4 +44,46 @@ func Route(path string) (string, error) {
 		}
 	}
 	return p + "/{*path}", nil
+}
+
+// TriggerKeyLen is the length of a trigger key: 32 lower-case hex digits,
+// 128 random bits.
+const TriggerKeyLen = 32
+
+// NewTriggerKey returns a new random trigger key (see TriggerFunctionName).
+func NewTriggerKey() string {
+	var b [TriggerKeyLen / 2]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// CheckTriggerKey reports whether key is a well-formed trigger key.
+func CheckTriggerKey(key string) error {
+	if len(key) != TriggerKeyLen || strings.Trim(key, "0123456789abcdef") != "" {
+		return fmt.Errorf("azurefunc: the trigger key must be %d lower-case hex digits; rebuild the app with faas build --provider=azure", TriggerKeyLen)
+	}
+	return nil
+}
+
+// TriggerFunctionName returns the Azure function (folder) name of the
+// message, blob or schedule function name: name + "_" + key. The host
+// delivers a non-HTTP trigger by POSTing to /<Azure function name>, and
+// with route prefix "" it forwards a public request to the handler at the
+// request's own path, so a path that only the app's builder knows is what
+// keeps public requests away from triggers (README, "Triggers are not
+// public"). sdk names never contain '_', so the split is unambiguous.
+func TriggerFunctionName(name, key string) string { return name + "_" + key }
+
+// SplitTriggerFunctionName undoes TriggerFunctionName. ok is false when
+// folder is not a function name with a well-formed trigger key.
+func SplitTriggerFunctionName(folder string) (name, key string, ok bool) {
+	i := strings.LastIndexByte(folder, '_')
+	if i <= 0 {
+		return "", "", false
+	}
+	name, key = folder[:i], folder[i+1:]
+	if CheckTriggerKey(key) != nil {
+		return "", "", false
+	}
+	return name, key, true
 }

@@ -118,7 +118,7 @@ func TestEnqueuedTimeLayouts(t *testing.T) {
 		s := &seen{}
 		h, _ := newHandler(t, s, nil)
 		body := `{"Data":{"msg":"eA=="},"Metadata":{"EnqueuedTimeUtc":` + v + `}}`
-		req := httptest.NewRequest(http.MethodPost, "/msg", strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, triggerPath("msg"), strings.NewReader(body))
 		req.Header.Set(azurefunc.HeaderInvocationID, "inv")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

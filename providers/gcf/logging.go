@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+
+	"github.com/faaskit/faas/internal/logattr"
 )
 
 // Cloud Logging structured-log field names
@@ -18,6 +20,13 @@ const (
 	fieldLabels   = "logging.googleapis.com/labels"
 )
 
+// reservedKeys are the top-level keys of a Cloud Logging line: slog's own
+// (before ReplaceAttr renames them) and the fields above. A user attribute
+// with one of these names, or logged twice, is renamed "fields.<key>"
+// (logattr), so every key appears once and a user "level" attribute is
+// never taken for slog's level.
+var reservedKeys = []string{slog.TimeKey, slog.LevelKey, slog.MessageKey, fieldSeverity, fieldMessage, fieldTrace, fieldSpanID, fieldSampled, fieldLabels}
+
 // newBaseHandler returns the process-wide JSON handler writing Cloud
 // Logging's shape: "severity" instead of "level", "message" instead of "msg".
 func newBaseHandler(w io.Writer) slog.Handler {
@@ -29,7 +38,9 @@ func newBaseHandler(w io.Writer) slog.Handler {
 			}
 			switch a.Key {
 			case slog.LevelKey:
-				return slog.String(fieldSeverity, severity(a.Value.Any().(slog.Level)))
+				if l, ok := a.Value.Any().(slog.Level); ok {
+					return slog.String(fieldSeverity, severity(l))
+				}
 			case slog.MessageKey:
 				a.Key = fieldMessage
 			}
@@ -75,7 +86,7 @@ func (l *invocationHandler) real() slog.Handler {
 			attrs = append(attrs, slog.Bool(fieldSampled, l.trace.sampled))
 		}
 		attrs = append(attrs, slog.Attr{Key: fieldLabels, Value: slog.GroupValue(l.labels[:]...)})
-		l.h = l.base.WithAttrs(attrs)
+		l.h = logattr.New(l.base.WithAttrs(attrs), reservedKeys...)
 	})
 	return l.h
 }

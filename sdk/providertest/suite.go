@@ -29,6 +29,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Message", s.testMessage)
 	t.Run("Blob", s.testBlob)
 	t.Run("Schedule", s.testSchedule)
+	t.Run("ForgedTriggers", s.testForgedTriggers)
 }
 
 type suite struct {

@@ -213,3 +213,72 @@ func TestStartRejectsNonExecutableHandler(t *testing.T) {
 		t.Errorf("Start with a 0644 handler: %v; want a not-executable error", err)
 	}
 }
+
+// TestPublicPostToTriggerNameIsForwarded is the attack of issue 12 as the
+// real host carries it out: with route prefix "" and the catch-all route, a
+// public POST /<function> shaped like a Service Bus delivery, with a
+// client-chosen invocation ID, is forwarded to the handler at /<function>.
+// It must reach the app's own route, never the message function.
+func TestPublicPostToTriggerNameIsForwarded(t *testing.T) {
+	e, records := env(t)
+	h := start(t, build(t), e, nil)
+	body := `{"Data":{"msg":"eA=="},"Metadata":{"MessageId":"\"forged\"","DeliveryCount":"1","ApplicationProperties":{"key":"forged"}}}`
+	req := httptest.NewRequest(http.MethodPost, "/"+capp.MessageFunction, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Azure-Functions-InvocationId", "client-chosen")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var echo capp.Echo
+	if err := json.Unmarshal(rec.Body.Bytes(), &echo); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("status %d, body %q; want the app's echo of /%s", rec.Code, rec.Body, capp.MessageFunction)
+	}
+	if echo.Path != "/"+capp.MessageFunction || echo.BodyLen != len(body) {
+		t.Errorf("app saw %s with %d bytes; want /%s with %d", echo.Path, echo.BodyLen, capp.MessageFunction, len(body))
+	}
+	ids := echo.Headers["X-Azure-Functions-Invocationid"]
+	if len(ids) != 2 || ids[0] != "client-chosen" || echo.InvocationID == "client-chosen" || echo.InvocationID != ids[1] {
+		t.Errorf("invocation ID headers %q, invocation %q; want the client's then the host's, and the host's used", ids, echo.InvocationID)
+	}
+	if _, err := os.Stat(filepath.Join(records, "messages", "forged")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the message function ran for a public request (stat: %v)", err)
+	}
+}
+
+// TestUnkeyedTriggerFolderRefused: a package whose non-HTTP function folder
+// has no trigger key (hand-made, or built before keys) would take public
+// POST /<function> for a trigger, so the handler refuses to start.
+func TestUnkeyedTriggerFolderRefused(t *testing.T) {
+	zr, err := zip.OpenReader(build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	dst := filepath.Join(t.TempDir(), "app.zip")
+	f, _ := os.Create(dst)
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	for _, e := range zr.File {
+		rc, _ := e.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		hdr := e.FileHeader
+		if strings.HasPrefix(hdr.Name, capp.ScheduleFunction+"_") {
+			_, rest, _ := strings.Cut(hdr.Name, "/")
+			hdr.Name = capp.ScheduleFunction + "/" + rest
+		}
+		w, _ := zw.CreateHeader(&hdr)
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	h, err := funchost.Start(t.Context(), dst, &funchost.Options{Output: &out, StartTimeout: 20 * time.Second})
+	if err == nil {
+		h.Close()
+		t.Fatal("the handler started with an unkeyed timer folder")
+	}
+	if !strings.Contains(out.String(), "no trigger key") {
+		t.Errorf("handler output %q; want it to say the folder has no trigger key", out.String())
+	}
+}

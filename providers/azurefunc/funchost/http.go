@@ -34,16 +34,23 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // forward sends the request on to the handler as the host does in
-// forwarding mode: same method, path (AbsolutePath, escaping kept), query,
-// headers and body, plus the invocation headers; the raw response comes
-// back, redirects not followed.
+// forwarding mode (DefaultHttpWorkerService.ProcessHttpInAndOutInvocationRequest):
+// same method, path (AbsolutePath, escaping kept — so a public POST
+// /<FunctionName> arrives where the host also delivers that function's
+// triggers), query, headers and body, plus the invocation headers added
+// after the client's own (HttpHeaders.Add: a client-sent invocation ID
+// stays in front of the host's); the raw response comes back, redirects
+// not followed.
 func (h *Host) forward(w http.ResponseWriter, r *http.Request) {
 	target, _ := url.Parse(h.base)
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme, pr.Out.URL.Host = target.Scheme, target.Host
 			pr.Out.Host = pr.In.Host
-			h.addHeaders(pr.Out.Header, newGUID())
+			hdr := pr.Out.Header
+			hdr.Add("X-Azure-Functions-HostVersion", HostVersion)
+			hdr.Add("X-Azure-Functions-InvocationId", newGUID())
+			hdr.Set("User-Agent", strings.TrimSpace(hdr.Get("User-Agent")+" Azure-Functions-Host/"+HostVersion))
 		},
 		Transport: h.client.Transport,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faaskit/faas/providers/azurefunc"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -22,16 +23,29 @@ func serialize(v any) string {
 	return string(b)
 }
 
-func (h *Host) triggerOf(function, want string) (binding, error) {
-	fj, ok := h.funcs[function]
+// triggerOf returns the Azure function (folder) name and the trigger
+// binding of function, which is either the folder name itself or, for the
+// faas layout, the sdk name of a folder named with a trigger key
+// (azurefunc.TriggerFunctionName).
+func (h *Host) triggerOf(function, want string) (string, binding, error) {
+	folder := function
+	fj, ok := h.funcs[folder]
 	if !ok {
-		return binding{}, fmt.Errorf("funchost: no function %q in the app", function)
+		for name, f := range h.funcs {
+			if n, _, keyed := azurefunc.SplitTriggerFunctionName(name); keyed && n == function {
+				folder, fj, ok = name, f, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return "", binding{}, fmt.Errorf("funchost: no function %q in the app", function)
 	}
 	t, _ := fj.trigger()
 	if t.Type != want {
-		return binding{}, fmt.Errorf("funchost: function %q has a %s, not a %s", function, t.Type, want)
+		return "", binding{}, fmt.Errorf("funchost: function %q has a %s, not a %s", function, t.Type, want)
 	}
-	return t, nil
+	return folder, t, nil
 }
 
 // DeliverMessage delivers m once to a serviceBusTrigger function, with
@@ -39,7 +53,7 @@ func (h *Host) triggerOf(function, want string) (binding, error) {
 // properties. A non-nil error means the host would abandon the message
 // (and Service Bus deliver it again).
 func (h *Host) DeliverMessage(ctx context.Context, function string, m *sdk.Message) error {
-	t, err := h.triggerOf(function, "serviceBusTrigger")
+	folder, t, err := h.triggerOf(function, "serviceBusTrigger")
 	if err != nil {
 		return err
 	}
@@ -75,7 +89,7 @@ func (h *Host) DeliverMessage(ctx context.Context, function string, m *sdk.Messa
 		"MessageReceiver":       map[string]any{},
 		"MessageActions":        map[string]any{},
 	}
-	_, err = h.invoke(ctx, function, map[string]any{t.Name: data}, md)
+	_, err = h.invoke(ctx, folder, map[string]any{t.Name: data}, md)
 	return err
 }
 
@@ -106,7 +120,7 @@ func (h *Host) Send(ctx context.Context, function string, m *sdk.Message) (int, 
 // (Event Grid schema) to an eventGridTrigger function, as the storage
 // account's Event Grid subscription would.
 func (h *Host) DeliverBlob(ctx context.Context, function string, e *sdk.BlobEvent) error {
-	t, err := h.triggerOf(function, "eventGridTrigger")
+	folder, t, err := h.triggerOf(function, "eventGridTrigger")
 	if err != nil {
 		return err
 	}
@@ -141,7 +155,7 @@ func (h *Host) DeliverBlob(ctx context.Context, function string, e *sdk.BlobEven
 		"dataVersion":     "",
 		"metadataVersion": "1",
 	}
-	_, err = h.invoke(ctx, function, map[string]any{t.Name: ev}, nil)
+	_, err = h.invoke(ctx, folder, map[string]any{t.Name: ev}, nil)
 	return err
 }
 
@@ -157,7 +171,7 @@ func escapeKey(k string) string {
 // = e.Time (the occurrence being run) and Last = the previous tick fired
 // through this Host.
 func (h *Host) FireSchedule(ctx context.Context, function string, e *sdk.ScheduleEvent) error {
-	t, err := h.triggerOf(function, "timerTrigger")
+	folder, t, err := h.triggerOf(function, "timerTrigger")
 	if err != nil {
 		return err
 	}
@@ -177,6 +191,6 @@ func (h *Host) FireSchedule(ctx context.Context, function string, e *sdk.Schedul
 		"ScheduleStatus": map[string]any{"Last": last.UTC().Format(time.RFC3339Nano), "Next": at.UTC().Format(time.RFC3339Nano), "LastUpdated": last.UTC().Format(time.RFC3339Nano)},
 		"IsPastDue":      false,
 	}
-	_, err = h.invoke(ctx, function, map[string]any{t.Name: timer}, nil)
+	_, err = h.invoke(ctx, folder, map[string]any{t.Name: timer}, nil)
 	return err
 }

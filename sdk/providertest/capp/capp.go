@@ -161,6 +161,11 @@ func put(ctx context.Context, records *sdk.Bucket, key string, v any) error {
 func newMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/echo/", echo)
+	// App routes named like the non-HTTP functions: a provider must not
+	// take a request for them as a trigger delivery.
+	for _, fn := range []string{MessageFunction, BlobFunction, ScheduleFunction} {
+		mux.HandleFunc("/"+fn, echo)
+	}
 	mux.HandleFunc("/binary", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
