@@ -2,6 +2,7 @@ package sqlitedocstore
 
 import (
 	"bytes"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -103,6 +104,9 @@ func compareValues(a, b any) (int, bool) {
 	case int64, float64:
 		switch b.(type) {
 		case int64, float64:
+			if isNaN(a) || isNaN(b) {
+				return 0, false // NaN equals nothing and has no order
+			}
 			c, err := driver.CompareNumbers(reflect.ValueOf(a), reflect.ValueOf(b))
 			return c, err == nil
 		}
@@ -133,14 +137,24 @@ func compareValues(a, b any) (int, bool) {
 	return 0, false
 }
 
+func isNaN(v any) bool {
+	f, ok := v.(float64)
+	return ok && math.IsNaN(f)
+}
+
 // typeRank orders values of different types for sorting.
 func typeRank(v any) int {
-	switch v.(type) {
+	switch v := v.(type) {
 	case nil:
 		return 0
 	case bool:
 		return 1
-	case int64, float64:
+	case int64:
+		return 2
+	case float64:
+		if math.IsNaN(v) {
+			return 6 // with the values that have no order
+		}
 		return 2
 	case string:
 		return 3

@@ -198,7 +198,8 @@ func (c *collection) checkServed(q *driver.Query) error {
 	var fields, eqFields []string
 	for _, f := range q.Filters {
 		field := strings.Join(f.FieldPath, ".")
-		if !slices.Contains(fields, field) {
+		// docstore requires a filter on the order field; leave it out.
+		if field != q.OrderByField && !slices.Contains(fields, field) {
 			fields = append(fields, field)
 		}
 		if f.Op == driver.EqualOp && !slices.Contains(eqFields, field) {
@@ -221,6 +222,9 @@ func (c *collection) checkServed(q *driver.Query) error {
 		return newError(gcerrors.FailedPrecondition, "%s: an index query needs an equality (=) filter on the index's Partition field (Options.AllowScans permits scans)", msg)
 	}
 	ix := Index{Partition: eqFields[0], Sort: q.OrderByField}
+	if ix.Partition == ix.Sort {
+		ix.Sort = ""
+	}
 	var rest []string
 	for _, f := range fields {
 		switch {
