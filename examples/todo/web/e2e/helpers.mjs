@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { AxeBuilder } from '@axe-core/playwright'
 import { chromium } from 'playwright-core'
 
 export const BASE_URL = (process.env.E2E_BASE_URL || '').replace(/\/+$/, '')
@@ -64,17 +65,56 @@ export async function shot(page, name, opts = {}) {
   return file
 }
 
+// expectNoAxeViolations runs axe-core (every rule but the experimental
+// ones, every impact) on the page and fails with the rule ids and elements
+// when anything is found.
+export async function expectNoAxeViolations(page, screen) {
+  const r = await new AxeBuilder({ page }).analyze()
+  const found = r.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`).join(' | ')}`,
+  )
+  assert.deepEqual(found, [], `${page.label}: axe violations on the ${screen} screen`)
+}
+
+// focused describes document.activeElement: its data-testid (or id, or tag)
+// and the title of the to-do row it is in.
+export function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement
+    const row = el?.closest('[data-testid=todo-item]')
+    return {
+      testid: el?.getAttribute('data-testid') || el?.id || el?.tagName.toLowerCase() || '',
+      row: row?.querySelector('[data-testid=todo-title]')?.textContent || '',
+      visible: !!el && el !== document.body && el.getBoundingClientRect().width > 0,
+    }
+  })
+}
+
+// expectFocus asserts that the focused element has testid (in the row of
+// to-do `row` when given) and is visible.
+export async function expectFocus(page, testid, row, what = '') {
+  let f
+  for (let i = 0; i < 20; i++) {
+    f = await focused(page)
+    if (f.testid === testid && (row === undefined || f.row === row)) break
+    await page.waitForTimeout(50)
+  }
+  assert.deepEqual(f, { testid, row: row === undefined ? f.row : row, visible: true }, `${page.label}: focus ${what}`)
+}
+
 // Runs the sign-in flow as `user` through the identity provider's page
 // (faas dev's issuer: an input #username and a "Sign in" button).
-export async function signIn(page, user, { screenshots = false } = {}) {
+export async function signIn(page, user, { screenshots = false, axe = false } = {}) {
   await page.goto(`${BASE_URL}/`)
   const button = page.getByTestId('signin-button')
   await button.waitFor()
   if (screenshots) await shot(page, 'signin')
+  if (axe) await expectNoAxeViolations(page, 'sign-in')
   await button.click()
   const username = page.locator('#username')
   await username.waitFor()
   if (screenshots) await shot(page, 'issuer-login')
+  if (axe) await expectNoAxeViolations(page, "issuer's sign-in")
   await username.fill(user)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByTestId('signed-in-as').waitFor()
@@ -84,11 +124,21 @@ export async function signIn(page, user, { screenshots = false } = {}) {
   assert.match(who, new RegExp(user, 'i'), `header names the user: ${who}`)
 }
 
+// storedUser returns the session's OIDC user as oidc-client-ts keeps it
+// (sessionStorage "oidc.user:<issuer>:<client_id>") and its storage key.
+export function storedUser(page) {
+  return page.evaluate(() => {
+    const key = Object.keys(sessionStorage).find((k) => k.startsWith('oidc.user:'))
+    return key ? { key, user: JSON.parse(sessionStorage.getItem(key)) } : null
+  })
+}
+
 // Calls the API from inside the page with the page's own token.
 export function apiFetch(page, method, path, body) {
   return page.evaluate(
     async ({ method, path, body }) => {
-      const t = JSON.parse(sessionStorage.getItem('todo.auth.token') || 'null')
+      const key = Object.keys(sessionStorage).find((k) => k.startsWith('oidc.user:'))
+      const t = key ? JSON.parse(sessionStorage.getItem(key)) : null
       const headers = { Accept: 'application/json' }
       if (t) headers.Authorization = `Bearer ${t.access_token}`
       if (body !== undefined) headers['Content-Type'] = 'application/json'
@@ -132,16 +182,21 @@ export async function titlesShown(page) {
   return page.getByTestId('todo-title').allInnerTexts()
 }
 
+// addTodo adds a to-do: by Enter in the title field, or by the Add button
+// when it has notes or a due date. Focus must be back in the title field.
 export async function addTodo(page, { title, notes = '', due = '' }) {
   await page.getByTestId('new-title').fill(title)
   if (notes || due) {
     if (!(await page.getByTestId('new-notes').isVisible())) await page.getByTestId('add-details-toggle').click()
     await page.getByTestId('new-notes').fill(notes)
     await page.getByTestId('new-due').fill(due)
+    await page.getByTestId('add-button').click()
+  } else {
+    await page.getByTestId('new-title').press('Enter')
   }
-  await page.getByTestId('add-button').click()
   await item(page, title).waitFor()
   assert.equal(await page.getByTestId('new-title').inputValue(), '', 'input cleared after add')
+  await expectFocus(page, 'new-title', undefined, 'back in the title field after Add')
 }
 
 export async function expand(page, title) {

@@ -1,7 +1,7 @@
 // Thin client for the to-do API. Every call sends the bearer token; any
-// error becomes an ApiError carrying the API's {code, message, field}.
+// error becomes an ApiError whose message is a plain sentence for people.
 
-import { getToken } from './auth.js'
+import { currentToken, renew } from './auth.js'
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -17,15 +17,31 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn
 }
 
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+export const MAX_TITLE = 200
+
+export const NETWORK_MESSAGE = 'Could not reach the server. Check your connection and try again.'
+
 const STATUS_TEXT = {
-  400: 'The request was not valid.',
-  401: 'You are not signed in (or your session expired).',
+  400: 'That was not accepted. Check what you entered and try again.',
+  401: 'Your session has expired. Please sign in again.',
   403: 'You are not allowed to do that.',
-  404: 'Not found.',
-  409: 'This was changed elsewhere in the meantime.',
-  412: 'This was changed elsewhere in the meantime.',
-  413: 'The file is too large (the limit is 10 MiB).',
-  503: 'The service is unavailable right now; try again shortly.',
+  404: 'This to-do no longer exists. It may have been deleted elsewhere.',
+  409: 'This to-do was changed elsewhere in the meantime.',
+  412: 'This to-do was changed elsewhere in the meantime.',
+  413: 'The file is too large. The limit is 10 MiB.',
+  502: 'The server is not answering right now. Try again in a moment.',
+  503: 'The server is not answering right now. Try again in a moment.',
+  504: 'The server is not answering right now. Try again in a moment.',
+}
+
+// sentence turns an API message ("title must be at most 200 characters")
+// into a sentence ("Title must be at most 200 characters.").
+export function sentence(msg) {
+  const s = String(msg || '').trim()
+  if (!s) return ''
+  const t = s[0].toUpperCase() + s.slice(1)
+  return /[.!?]$/.test(t) ? t : `${t}.`
 }
 
 // Builds an ApiError from a failed response: {"error":{"code","message","field"}}
@@ -38,32 +54,42 @@ export async function errorFromResponse(res) {
     /* not JSON (e.g. a proxy's 413 page) */
   }
   const e = body && typeof body === 'object' ? body.error : null
-  if (e && typeof e === 'object' && e.message) {
-    return new ApiError(res.status, e.code || '', e.message, e.field)
+  if (res.status >= 500 || res.status === 413 || res.status === 401) {
+    return new ApiError(res.status, e?.code || '', STATUS_TEXT[res.status] || 'Something went wrong on the server. Try again in a moment.', e?.field)
   }
-  return new ApiError(res.status, '', STATUS_TEXT[res.status] || `Request failed (HTTP ${res.status}).`)
+  if (e && typeof e === 'object' && e.message) {
+    return new ApiError(res.status, e.code || '', sentence(e.message), e.field)
+  }
+  return new ApiError(res.status, '', STATUS_TEXT[res.status] || `The request failed (HTTP ${res.status}).`)
 }
 
-export async function request(method, path, { json, body, headers = {}, raw = false } = {}) {
+async function send(method, path, { json, body, headers = {} }) {
   const h = { Accept: 'application/json', ...headers }
-  const token = getToken()
+  const token = await currentToken().catch(() => null)
   if (token) h.Authorization = `Bearer ${token}`
   if (json !== undefined) {
     h['Content-Type'] = 'application/json'
     body = JSON.stringify(json)
   }
-  let res
   try {
-    res = await fetch(path, { method, headers: h, body })
-  } catch (e) {
-    throw new ApiError(0, 'network', `Network error: ${e.message}`)
+    return await fetch(path, { method, headers: h, body })
+  } catch {
+    throw new ApiError(0, 'network', NETWORK_MESSAGE)
+  }
+}
+
+export async function request(method, path, opts = {}) {
+  let res = await send(method, path, opts)
+  // A refused token: renew it once with the refresh token and try again.
+  if (res.status === 401 && (await renew().catch(() => false))) {
+    res = await send(method, path, opts)
   }
   if (!res.ok) {
     const err = await errorFromResponse(res)
     if (res.status === 401) onUnauthorized(err)
     throw err
   }
-  if (raw) return res
+  if (opts.raw) return res
   if (res.status === 204) return null
   const text = await res.text()
   return text ? JSON.parse(text) : null
@@ -94,9 +120,25 @@ export const api = {
   deleteAttachment: (id, name) => request('DELETE', `/api/todos/${enc(id)}/attachments/${enc(name)}`),
 }
 
-// Attachment names the API accepts: 1..100 of [A-Za-z0-9._- ], not starting
-// with '.'. Turns any file name into one (keeping the extension if possible).
-export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+// listEverything pages through all of the user's to-dos (for the counts,
+// "toggle all" and "clear completed").
+export async function listEverything(maxPages = 50) {
+  const out = []
+  let cursor = ''
+  for (let i = 0; i < maxPages; i++) {
+    const page = await api.listTodos({ status: 'all', limit: 100, cursor })
+    out.push(...(page?.items || []))
+    cursor = page?.next_cursor || ''
+    if (!cursor) break
+  }
+  return out
+}
+
+// Attachment names the API accepts today: 1..100 of [A-Za-z0-9._- ], not
+// starting with '.'. A name that already fits is kept exactly; any other is
+// turned into one (keeping the extension if possible) and the caller tells
+// the person about the change.
+export const NAME_RULE = 'letters A–Z, digits, spaces, dots, dashes and underscores'
 export function safeAttachmentName(name) {
   let n = String(name || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
   n = n.replace(/[^A-Za-z0-9._\- ]/g, '_')
@@ -109,8 +151,12 @@ export function safeAttachmentName(name) {
   return n || 'file'
 }
 
+// formatBytes uses binary units throughout (KiB, MiB), like the 10 MiB limit.
 export function formatBytes(n) {
   if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB`
-  return `${(n / 1024 / 1024).toFixed(1)} MB`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
 }
+
+// pluralItems renders TodoMVC's "n items left".
+export const itemsLeft = (n) => `${n} ${n === 1 ? 'item' : 'items'} left`

@@ -1,195 +1,188 @@
-// OIDC authorization-code flow with PKCE (S256) for a public client.
+// Sign-in with oidc-client-ts: the OIDC authorization-code flow with PKCE
+// (S256) for a public client, refresh tokens, and RP-initiated sign-out,
+// against faas dev's issuer, Cognito or any OIDC provider alike.
 //
-// 1. GET /api/auth/config            -> { issuer, client_id, audience }
-//    optional extras: scope (default "openid profile email"), token_endpoint
-//    (a same-origin exchange endpoint overriding the discovered one, for
-//    providers that insist on a client secret) and bearer ("access_token",
-//    the default, or "id_token" for providers with opaque access tokens).
-// 2. GET {issuer}/.well-known/openid-configuration
-// 3. redirect to authorization_endpoint (response_type=code, PKCE S256, state)
-// 4. back at {origin}/?code=...&state=... -> POST token_endpoint (form)
-// 5. keep access_token in sessionStorage, send it as "Authorization: Bearer".
-//
-// Storage choice: sessionStorage. It survives reloads and the redirect round
-// trip of the same tab, is dropped when the tab is closed, and is not shared
-// with other tabs. Access tokens are short-lived; a new tab signs in again
-// (with a real IdP that is usually a silent redirect because the IdP keeps
-// its own session). No refresh token is requested or stored.
+// 1. GET /api/auth/config -> { issuer, client_id, audience }; optional
+//    extras: scope (default "openid profile email"), token_endpoint (a
+//    same-origin exchange endpoint that replaces the discovered one, for
+//    providers that insist on a client secret), bearer ("access_token", the
+//    default, or "id_token" for providers with opaque access tokens) and
+//    end_session_endpoint (for providers whose discovery lacks one).
+// 2. oidc-client-ts discovers the issuer, redirects to its
+//    authorization_endpoint and, back at <origin>/?code=…&state=…, exchanges
+//    the code (state, PKCE and the ID token's claims are checked there).
+// 3. The user (tokens, expiry, refresh token) is kept in sessionStorage: it
+//    survives reloads and the redirect round trip, is gone with the tab.
+// 4. An access token about to expire, or one the API refuses, is renewed
+//    with the refresh token (grant_type=refresh_token); without one the user
+//    signs in again.
 
-import { sha256 } from './sha256.js'
+import { UserManager, WebStorageStateStore } from 'oidc-client-ts'
 
-const TOKEN_KEY = 'todo.auth.token'
-const PENDING_KEY = 'todo.auth.pending'
 const DEFAULT_SCOPE = 'openid profile email'
-const EXPIRY_SKEW_MS = 30_000
 
 export class AuthError extends Error {}
 
-function b64url(bytes) {
-  let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
-function randomString(nBytes = 32) {
-  const a = new Uint8Array(nBytes)
-  crypto.getRandomValues(a)
-  return b64url(a)
-}
-
-async function s256(verifier) {
-  const data = new TextEncoder().encode(verifier)
-  // crypto.subtle only exists in secure contexts (https, localhost,
-  // 127.0.0.1); fall back to a bundled SHA-256 elsewhere (e.g. a phone on
-  // the LAN talking to `faas dev` over plain http).
-  if (globalThis.crypto?.subtle) {
-    return b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', data)))
-  }
-  return b64url(sha256(data))
-}
-
-const trimSlash = (s) => String(s || '').replace(/\/+$/, '')
+let manager = null // Promise<{ mgr, cfg }>
 
 async function getJSON(url, what) {
   let res
   try {
     res = await fetch(url, { headers: { Accept: 'application/json' } })
-  } catch (e) {
-    throw new AuthError(`Could not reach ${what}: ${e.message}`)
+  } catch {
+    throw new AuthError(`Could not reach ${what}. Check your connection and try again.`)
   }
-  if (!res.ok) throw new AuthError(`${what} answered HTTP ${res.status}`)
+  if (!res.ok) throw new AuthError(`Could not load ${what} (the server answered ${res.status}).`)
   return res.json()
 }
 
 export async function loadAuthConfig() {
-  const cfg = await getJSON('/api/auth/config', 'the sign-in configuration (/api/auth/config)')
-  if (!cfg.issuer || !cfg.client_id) throw new AuthError('/api/auth/config lacks issuer or client_id')
+  const cfg = await getJSON('/api/auth/config', 'the sign-in settings')
+  if (!cfg.issuer || !cfg.client_id) throw new AuthError('The sign-in settings lack an issuer or a client ID.')
   return cfg
 }
 
-export async function discover(issuer) {
-  const meta = await getJSON(`${trimSlash(issuer)}/.well-known/openid-configuration`, 'the identity provider')
-  if (trimSlash(meta.issuer) !== trimSlash(issuer)) {
-    throw new AuthError(`identity provider says it is ${meta.issuer}, expected ${issuer}`)
+// isCognito reports whether issuer is an Amazon Cognito user pool, whose
+// discovery document has no end_session_endpoint (its /logout is not the
+// standard one: it takes client_id and logout_uri).
+export function isCognito(issuer) {
+  try {
+    return /^cognito-idp\.[a-z0-9-]+\.amazonaws\.com$/.test(new URL(issuer).hostname)
+  } catch {
+    return false
   }
-  if (!meta.authorization_endpoint || !meta.token_endpoint) {
-    throw new AuthError('identity provider metadata lacks authorization_endpoint or token_endpoint')
-  }
-  return meta
 }
 
-export function redirectUri() {
-  return `${location.origin}/`
+// settingsFor returns the UserManager settings for an /api/auth/config answer.
+export function settingsFor(cfg, origin, store) {
+  const s = {
+    authority: cfg.issuer,
+    client_id: cfg.client_id,
+    redirect_uri: `${origin}/`,
+    post_logout_redirect_uri: `${origin}/`,
+    response_type: 'code',
+    scope: cfg.scope || DEFAULT_SCOPE,
+    userStore: new WebStorageStateStore({ store }),
+    stateStore: new WebStorageStateStore({ store }),
+    loadUserInfo: false,
+    monitorSession: false,
+    // Renewal is done here (renew()), with the refresh token only: silent
+    // renewal in an iframe needs third-party cookies and frameable pages.
+    automaticSilentRenew: false,
+  }
+  const seed = {}
+  if (cfg.token_endpoint) seed.token_endpoint = new URL(cfg.token_endpoint, origin).href
+  if (cfg.end_session_endpoint) seed.end_session_endpoint = cfg.end_session_endpoint
+  if (Object.keys(seed).length) s.metadataSeed = seed
+  return s
 }
+
+function getManager() {
+  manager ??= loadAuthConfig().then((cfg) => {
+    const mgr = new UserManager(settingsFor(cfg, location.origin, sessionStorage))
+    mgr.events.addAccessTokenExpiring(() => renew().catch(() => {}))
+    return { mgr, cfg }
+  })
+  manager.catch(() => {
+    manager = null
+  })
+  return manager
+}
+
+const bearerOf = (user, cfg) => (cfg.bearer === 'id_token' ? user?.id_token : user?.access_token) || null
 
 // Starts the sign-in: navigates away to the identity provider.
 export async function signIn() {
-  const cfg = await loadAuthConfig()
-  const meta = await discover(cfg.issuer)
-  const verifier = randomString(48)
-  const state = randomString(24)
-  const pending = {
-    state,
-    verifier,
-    issuer: cfg.issuer,
-    client_id: cfg.client_id,
-    token_endpoint: cfg.token_endpoint || meta.token_endpoint,
-    bearer: cfg.bearer === 'id_token' ? 'id_token' : 'access_token',
-    redirect_uri: redirectUri(),
-    return_to: location.pathname + location.search,
-  }
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending))
-  const url = new URL(meta.authorization_endpoint)
-  url.searchParams.set('response_type', 'code')
-  url.searchParams.set('client_id', cfg.client_id)
-  url.searchParams.set('redirect_uri', pending.redirect_uri)
-  url.searchParams.set('scope', cfg.scope || DEFAULT_SCOPE)
-  url.searchParams.set('state', state)
-  url.searchParams.set('code_challenge', await s256(verifier))
-  url.searchParams.set('code_challenge_method', 'S256')
-  location.assign(url.toString())
+  const { mgr } = await getManager()
+  await mgr.signinRedirect({ state: { returnTo: location.pathname + location.search } })
 }
 
-// Finishes a sign-in if the current URL is the identity provider's redirect.
-// Returns true when a token was obtained. Throws AuthError on failure.
-export async function completeSignIn() {
+// Finishes a sign-in or sign-out redirect if the current URL is one. Returns
+// true when a sign-in completed. Throws AuthError on failure.
+export async function completeRedirect() {
   const params = new URLSearchParams(location.search)
-  if (!params.has('state') || !(params.has('code') || params.has('error'))) return false
-  const raw = sessionStorage.getItem(PENDING_KEY)
-  sessionStorage.removeItem(PENDING_KEY)
-  const pending = raw ? JSON.parse(raw) : null
-  // Remove code/state from the address bar (and history) right away.
-  history.replaceState(null, '', pending?.return_to || '/')
-  // A stale callback URL (e.g. from history) while signed in: nothing to do.
-  if (!pending && getToken()) return false
-  if (!pending || params.get('state') !== pending.state) {
-    throw new AuthError('Sign-in response did not match a sign-in started here (state mismatch). Please sign in again.')
-  }
-  if (params.has('error')) {
-    throw new AuthError(`Sign-in failed: ${params.get('error_description') || params.get('error')}`)
-  }
-  if (params.has('iss') && trimSlash(params.get('iss')) !== trimSlash(pending.issuer)) {
-    throw new AuthError('Sign-in response came from an unexpected issuer.')
-  }
-  const body = new URLSearchParams({
-    grant_type: 'authorization_code',
-    code: params.get('code'),
-    redirect_uri: pending.redirect_uri,
-    code_verifier: pending.verifier,
-    client_id: pending.client_id,
-  })
-  let res
+  const isSignIn = params.has('state') && (params.has('code') || params.has('error'))
+  const isSignOut = params.has('state') && !isSignIn
+  if (!isSignIn && !isSignOut) return false
+  let { mgr } = await getManager()
   try {
-    res = await fetch(pending.token_endpoint, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body,
-    })
-  } catch (e) {
-    throw new AuthError(`Could not reach the token endpoint: ${e.message}`)
-  }
-  const tok = await res.json().catch(() => ({}))
-  const bearer = pending.bearer || 'access_token'
-  if (!res.ok || !tok[bearer]) {
-    const why = tok.error_description || tok.error || (res.ok ? `no ${bearer} in the response` : `HTTP ${res.status}`)
-    throw new AuthError(`Token exchange failed: ${why}`)
-  }
-  saveToken(tok[bearer], bearer === 'access_token' ? tok.expires_in : undefined)
-  return true
-}
-
-function jwtExp(token) {
-  try {
-    const part = token.split('.')[1]
-    if (!part) return null
-    const json = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/')))
-    return typeof json.exp === 'number' ? json.exp * 1000 : null
-  } catch {
-    return null
-  }
-}
-
-export function saveToken(accessToken, expiresIn) {
-  const expiresAt = Number(expiresIn) > 0 ? Date.now() + Number(expiresIn) * 1000 : jwtExp(accessToken)
-  sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ access_token: accessToken, expires_at: expiresAt }))
-}
-
-// The access token if one is stored and not (about to be) expired.
-export function getToken() {
-  try {
-    const t = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null')
-    if (!t?.access_token) return null
-    if (t.expires_at && t.expires_at - EXPIRY_SKEW_MS < Date.now()) {
-      sessionStorage.removeItem(TOKEN_KEY)
-      return null
+    if (isSignOut) {
+      await mgr.signoutRedirectCallback().catch(() => {})
+      history.replaceState(null, '', '/')
+      return false
     }
-    return t.access_token
-  } catch {
-    return null
+    const user = await mgr.signinRedirectCallback()
+    history.replaceState(null, '', user.state?.returnTo || '/')
+    return true
+  } catch (e) {
+    history.replaceState(null, '', '/')
+    // A stale callback URL (from history) while signed in: nothing to do.
+    if (await currentToken()) return false
+    throw new AuthError(`Sign-in did not complete: ${e.message}. Please sign in again.`)
   }
 }
 
-export function signOut() {
-  sessionStorage.removeItem(TOKEN_KEY)
-  sessionStorage.removeItem(PENDING_KEY)
+// currentToken returns the stored bearer token if it is still valid, else
+// renews it with the refresh token; null when signed out.
+export async function currentToken() {
+  const { mgr, cfg } = await getManager()
+  const user = await mgr.getUser()
+  if (!user) return null
+  if (!user.expired) return bearerOf(user, cfg)
+  return (await renew()) ? bearerOf(await mgr.getUser(), cfg) : null
+}
+
+// renew exchanges the refresh token for new tokens. Returns false (and
+// forgets the user) when there is none or the issuer refuses it.
+let renewing = null
+export function renew() {
+  renewing ??= (async () => {
+    const { mgr } = await getManager()
+    const user = await mgr.getUser()
+    if (!user?.refresh_token) {
+      await mgr.removeUser()
+      return false
+    }
+    try {
+      await mgr.signinSilent()
+      return true
+    } catch {
+      await mgr.removeUser()
+      return false
+    }
+  })().finally(() => {
+    renewing = null
+  })
+  return renewing
+}
+
+// signOut forgets the tokens and ends the session at the identity provider
+// when it has an end-session endpoint (the browser then comes back to
+// <origin>/). Cognito's non-standard /logout is used for Cognito pools.
+export async function signOut() {
+  const { mgr, cfg } = await getManager()
+  const user = await mgr.getUser()
+  let meta = {}
+  try {
+    meta = await mgr.metadataService.getMetadata()
+  } catch {
+    /* offline: sign out locally */
+  }
+  if (user && meta.end_session_endpoint) {
+    await mgr.signoutRedirect({ id_token_hint: user.id_token })
+    return
+  }
+  await mgr.removeUser()
+  if (user && isCognito(cfg.issuer) && meta.authorization_endpoint) {
+    const u = new URL('/logout', meta.authorization_endpoint)
+    u.searchParams.set('client_id', cfg.client_id)
+    u.searchParams.set('logout_uri', `${location.origin}/`)
+    location.assign(u.href)
+  }
+}
+
+// forget drops the tokens locally (after the API refused them for good).
+export async function forget() {
+  const { mgr } = await getManager()
+  await mgr.removeUser()
 }
