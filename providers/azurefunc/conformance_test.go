@@ -3,6 +3,7 @@ package azurefunc_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -56,7 +57,9 @@ type harness struct{ zip string }
 func (h *harness) Start(t *testing.T, env map[string]string) providertest.Target {
 	t.Helper()
 	logs := &syncBuffer{}
-	host, err := funchost.Start(t.Context(), h.zip, &funchost.Options{Env: env, Output: logs})
+	// faas deploy sets each subscription's maxDeliveryCount to the
+	// function's MaxAttempts.
+	host, err := funchost.Start(t.Context(), h.zip, &funchost.Options{Env: env, Output: logs, MaxDeliveryCount: capp.MessageMaxAttempts})
 	if err != nil {
 		t.Fatalf("funchost: %v\n%s", err, logs.String())
 	}
@@ -91,6 +94,16 @@ func (tg *target) Do(req *http.Request) (*http.Response, error) {
 
 func (tg *target) DeliverMessage(ctx context.Context, function string, m providertest.Message) error {
 	return tg.host.DeliverMessage(ctx, function, &sdk.Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, Attempt: m.Attempt, PublishTime: m.Published})
+}
+
+// Publish implements providertest.Redeliverer with funchost's Service Bus
+// peek-lock loop: redelivered until MaxDeliveryCount, then dead-lettered.
+func (tg *target) Publish(ctx context.Context, function string, m providertest.Message) (bool, error) {
+	_, err := tg.host.Send(ctx, function, &sdk.Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, PublishTime: m.Published})
+	if errors.Is(err, funchost.ErrDeadLettered) {
+		return true, nil
+	}
+	return false, err
 }
 
 func (tg *target) DeliverBlob(ctx context.Context, function string, e providertest.BlobEvent) error {

@@ -88,6 +88,7 @@ func (s *suite) testMessage(t *testing.T) {
 			}
 		}
 	})
+	t.Run("EveryErrorRetriedThenDeadLettered", s.testErrorRule)
 	t.Run("PanicRecovered", func(t *testing.T) {
 		if err := deliver(Message{ID: "m-panic", Data: []byte("p"), Attributes: map[string]string{"key": "panic", "panic": "1"}, Attempt: 1}); err == nil {
 			t.Error("a panicking handler was acknowledged; want a failed delivery")
@@ -157,5 +158,55 @@ func (s *suite) testSchedule(t *testing.T) {
 	}
 	if found.Schedule != capp.ScheduleExpr || found.InvocationID == "" || found.ID == "" {
 		t.Errorf("schedule record %+v; want schedule %q, an event ID and an invocation ID", *found, capp.ScheduleExpr)
+	}
+}
+
+// errorRuleCodes are the codes a message handler can fail with.
+var errorRuleCodes = []sdk.Code{sdk.CodeUnknown, sdk.CodeInvalidInput, sdk.CodeNotFound, sdk.CodeConflict, sdk.CodeFailedPrecondition,
+	sdk.CodeUnauthenticated, sdk.CodeForbidden, sdk.CodeUnavailable, sdk.CodeInternal}
+
+// testErrorRule checks the one message error rule every provider follows:
+// a handler error, whatever its code, is a failed delivery; the message is
+// delivered again until MaxAttempts deliveries, then dead-lettered.
+func (s *suite) testErrorRule(t *testing.T) {
+	ctx := ctxFor(t)
+	for _, c := range errorRuleCodes {
+		key := "rule-" + c.String()
+		dead, err := s.publish(ctx, Message{ID: "m-" + key, Data: []byte("x"), Attributes: map[string]string{"key": key, "fail": "99", "code": c.String()}})
+		n := s.deliveries(ctx, key)
+		if err != nil || !dead || n != capp.MessageMaxAttempts {
+			t.Errorf("handler always failing with %s: %d deliveries, dead-lettered %v (%v); want %d deliveries, then dead-lettered", c, n, dead, err, capp.MessageMaxAttempts)
+		}
+	}
+	dead, err := s.publish(ctx, Message{ID: "m-rule-once", Data: []byte("x"), Attributes: map[string]string{"key": "rule-once", "fail": "1", "code": sdk.CodeInvalidInput.String()}})
+	if n := s.deliveries(ctx, "rule-once"); err != nil || dead || n != 2 {
+		t.Errorf("handler failing once with invalid_input: %d deliveries, dead-lettered %v (%v); want 2 deliveries, acknowledged", n, dead, err)
+	}
+}
+
+// publish runs m through the target's redelivery loop, or through the
+// platform's as the suite models it: deliver with Attempt 1, 2, … until
+// acknowledged or MaxAttempts deliveries have failed.
+func (s *suite) publish(ctx context.Context, m Message) (bool, error) {
+	if r, ok := s.target.(Redeliverer); ok {
+		return r.Publish(ctx, capp.MessageFunction, m)
+	}
+	for m.Attempt = 1; m.Attempt <= capp.MessageMaxAttempts; m.Attempt++ {
+		if s.target.DeliverMessage(ctx, capp.MessageFunction, m) == nil {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// deliveries counts the deliveries the message function recorded for key.
+func (s *suite) deliveries(ctx context.Context, key string) int {
+	n := 0
+	iter := s.records.List(&blob.ListOptions{Prefix: "messages/" + key + "/"})
+	for {
+		if _, err := iter.Next(ctx); err != nil {
+			return n
+		}
+		n++
 	}
 }

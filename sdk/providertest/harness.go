@@ -34,6 +34,18 @@ type Target interface {
 	FireSchedule(ctx context.Context, function string, e ScheduleEvent) error
 }
 
+// Redeliverer is implemented by a Target whose redelivery loop is faas
+// code rather than the platform's (faas dev's broker, and the emulators
+// standing in for the platform). For other targets the suite runs the
+// loop itself through DeliverMessage, as the platform's queue does once
+// the deployer has set its limit to MaxAttempts.
+type Redeliverer interface {
+	// Publish hands m to the platform's delivery loop for function and
+	// returns once the loop is done with it: acknowledged (false) or
+	// dead-lettered after the function's MaxAttempts deliveries (true).
+	Publish(ctx context.Context, function string, m Message) (deadLettered bool, err error)
+}
+
 // BlobContentTypeOmitter is implemented by a Target whose platform's blob
 // notifications carry no content type (AWS S3 event notifications). For it
 // the suite requires BlobEvent.ContentType to be empty, so that a local

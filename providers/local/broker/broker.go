@@ -1,22 +1,22 @@
 // Package broker is faas dev's durable delivery queue: every published
 // message and blob event becomes one row per subscribed function in a SQLite
 // file, delivered at least once, retried with exponential backoff and moved
-// to a dead-letter table after the function's attempt limit (or at once for
-// errors that cannot succeed on retry). Rows survive restarts and kill -9:
+// to a dead-letter table after the function's attempt limit. Every error is
+// retried, whatever its code, as SQS, Pub/Sub and Service Bus do: none of
+// them can drop or dead-letter a single message from the handler side, so
+// faas dev does not either (sdk.Message). Rows survive restarts and kill -9:
 // an Enqueue that returned nil is on disk.
 package broker
 
 import (
 	"context"
 	"database/sql"
-
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
 
-	"github.com/faaskit/faas/sdk"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -237,7 +237,7 @@ func (b *Broker) attempt(ctx context.Context, d Delivery) {
 	switch {
 	case err == nil:
 		_, dbErr = b.db.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, d.ID)
-	case d.Attempt >= b.opts.MaxAttempts(d.Function) || !sdk.Retryable(err):
+	case d.Attempt >= b.opts.MaxAttempts(d.Function):
 		log.Warn("delivery failed for good; dead-lettered", slog.Any("error", err))
 		dbErr = b.bury(ctx, d, err)
 	default:

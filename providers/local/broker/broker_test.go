@@ -51,7 +51,9 @@ func TestDelivery(t *testing.T) {
 		{"ok", nil, 0, 1, false, 5},
 		{"retried then ok", transient, 2, 3, false, 5},
 		{"exhausted", transient, 100, 3, true, 3},
-		{"permanent error dead-letters at once", permanent, 100, 1, true, 5},
+		// One rule on every provider: any error is retried until the limit.
+		{"invalid input retried until the limit", permanent, 100, 4, true, 4},
+		{"invalid input retried then ok", permanent, 1, 2, false, 5},
 		{"panic-like internal error retried", errors.New("boom"), 1, 2, false, 5},
 	}
 	for _, c := range cases {

@@ -31,6 +31,8 @@ const (
 	InboxTopic       = "inbox"
 	ScheduleExpr     = "rate(5 minutes)"
 	HTTPTimeout      = 20 * time.Second
+	// MessageMaxAttempts is the message function's MaxAttempts.
+	MessageMaxAttempts = 5
 )
 
 // Echo is the JSON body of a /echo response.
@@ -88,7 +90,7 @@ func App() *sdk.App {
 	a.HTTP(HTTPFunction, newMux(), &sdk.HTTPOptions{FunctionOptions: sdk.FunctionOptions{Timeout: HTTPTimeout}})
 	a.Message(MessageFunction, InboxTopic, func(ctx context.Context, m *sdk.Message) error {
 		return handleMessage(ctx, records, m)
-	}, &sdk.MessageOptions{MaxAttempts: 5})
+	}, &sdk.MessageOptions{MaxAttempts: MessageMaxAttempts})
 	a.BlobEvent(BlobFunction, UploadsBucket, func(ctx context.Context, e *sdk.BlobEvent) error {
 		return put(ctx, records, "blobs/"+e.Key+".json", BlobRecord{
 			Kind: e.Kind, Bucket: e.Bucket, Key: e.Key, Size: e.Size, ContentType: e.ContentType, InvocationID: invID(ctx),
@@ -108,8 +110,9 @@ func invID(ctx context.Context) string {
 }
 
 // handleMessage records the delivery, then fails as the attributes ask:
-// "fail"=N fails the first N deliveries, "panic"=N panics on the first N,
-// "code"=<sdk code> always fails with that code.
+// "fail"=N fails the first N deliveries (with "code" if set, else
+// unavailable), "panic"=N panics on the first N, "code"=<sdk code> alone
+// always fails with that code.
 func handleMessage(ctx context.Context, records *sdk.Bucket, m *sdk.Message) error {
 	key := m.Attributes["key"]
 	if key == "" {
@@ -137,11 +140,18 @@ func handleMessage(ctx context.Context, records *sdk.Bucket, m *sdk.Message) err
 	if n, _ := strconv.Atoi(m.Attributes["panic"]); count <= n {
 		panic("conformance: panic requested")
 	}
-	if n, _ := strconv.Atoi(m.Attributes["fail"]); count <= n {
-		return sdk.Errorf(sdk.CodeUnavailable, "conformance: failing delivery %d of %d", count, n)
+	code, hasCode := sdk.ParseCode(m.Attributes["code"])
+	if n, err := strconv.Atoi(m.Attributes["fail"]); err == nil {
+		if count > n {
+			return nil
+		}
+		if !hasCode {
+			code = sdk.CodeUnavailable
+		}
+		return sdk.Errorf(code, "conformance: failing delivery %d of %d", count, n)
 	}
-	if c, ok := sdk.ParseCode(m.Attributes["code"]); ok {
-		return sdk.Errorf(c, "conformance: failing with %s", c)
+	if hasCode {
+		return sdk.Errorf(code, "conformance: failing with %s", code)
 	}
 	return nil
 }
