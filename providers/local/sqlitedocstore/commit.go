@@ -50,11 +50,12 @@ func (d *database) write(ctx context.Context, fn func(context.Context, *sql.Tx) 
 // back the whole group.
 func (d *database) commitLoop(ctx context.Context) {
 	defer close(d.stopped)
-	batch := make([]*writeReq, 0, d.maxBatch)
+	batch := make([]*writeReq, 0, maxBatch)
 	for r := range d.reqs {
 		batch = append(batch[:0], r)
+		limit := int(d.batchLimit.Load())
 	drain:
-		for len(batch) < d.maxBatch {
+		for len(batch) < limit {
 			select {
 			case r, ok := <-d.reqs:
 				if !ok {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gocloud.dev/gcerrors"
@@ -33,10 +34,12 @@ type database struct {
 
 	// Writes are queued on reqs for the committer goroutine (commit.go),
 	// which runs them on its own connection and commits them in groups.
-	reqs     chan *writeReq
-	stopped  chan struct{} // closed when the committer has stopped
-	conn     *sql.Conn     // the committer's connection
-	maxBatch int           // most writes committed together
+	reqs    chan *writeReq
+	stopped chan struct{} // closed when the committer has stopped
+	conn    *sql.Conn     // the committer's connection
+	// batchLimit is the most writes committed together: maxBatch, or 1 in
+	// benchmarks measuring one commit per write.
+	batchLimit atomic.Int32
 }
 
 var (
@@ -138,13 +141,13 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 		return nil, wrapError(err, "open %s", abs)
 	}
 	d := &database{
-		path:     abs,
-		db:       db,
-		reqs:     make(chan *writeReq, maxBatch),
-		stopped:  make(chan struct{}),
-		conn:     conn,
-		maxBatch: maxBatch,
+		path:    abs,
+		db:      db,
+		reqs:    make(chan *writeReq, maxBatch),
+		stopped: make(chan struct{}),
+		conn:    conn,
 	}
+	d.batchLimit.Store(maxBatch)
 	// The committer outlives the call that opened the file.
 	go d.commitLoop(context.WithoutCancel(ctx))
 	if err := d.init(ctx); err != nil {
