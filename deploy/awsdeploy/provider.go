@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/internal/ziputil"
 	"github.com/faaskit/faas/providers/awslambda/lambdahost"
@@ -16,9 +18,15 @@ const Name = "aws"
 
 func init() { deploy.Register(Provider{}) }
 
-// Provider is the AWS Lambda provider: Build writes bootstrap.zip, and the
-// artifact runs locally under lambdahost.
-type Provider struct{}
+// Provider is the AWS Lambda provider: Build writes bootstrap.zip, the
+// artifact runs locally under lambdahost, and the deployer (Plan, Apply,
+// Destroy, Outputs) reconciles an account with the manifest through
+// direct aws-sdk-go-v2 calls.
+type Provider struct {
+	// APIOptions are added to every AWS client the deployer makes (tests
+	// count and fail calls with them).
+	APIOptions []func(*middleware.Stack) error
+}
 
 var _ deploy.Emulator = Provider{}
 
@@ -34,6 +42,8 @@ func (Provider) Describe() string {
 func (Provider) Flags() []deploy.Flag {
 	return []deploy.Flag{
 		{Name: "arch", Usage: "aws: Lambda architecture, arm64 (default) or amd64", Values: []string{"arm64", "amd64"}, For: deploy.VerbBuild | deploy.VerbDeploy},
+		{Name: "region", Usage: "aws: region (default: the SDK's, e.g. AWS_REGION)", For: deploy.VerbDeploy},
+		{Name: "profile", Usage: "aws: shared-config profile (default: the SDK's, e.g. AWS_PROFILE)", For: deploy.VerbDeploy},
 	}
 }
 
