@@ -126,7 +126,7 @@ func (c *collection) runGet(ctx context.Context, a *driver.Action) error {
 // written and the callers' documents are restored to their previous state.
 func (c *collection) submitWrites(ctx context.Context, actions []*driver.Action) (wait func() error) {
 	var undos []func()
-	r := c.db.submit(ctx, func(txCtx context.Context, tx *sql.Tx) error {
+	r := c.db.submit(ctx, func(txCtx context.Context, tx *writeTx) error {
 		for _, a := range actions {
 			if err := ctx.Err(); err != nil {
 				return wrapError(err, "write")
@@ -155,7 +155,7 @@ func (c *collection) submitWrites(ctx context.Context, actions []*driver.Action)
 // applyWrite performs one write action inside tx. It returns a function that
 // undoes its changes to the caller's document (a generated key, a new
 // revision), to be called if the transaction does not commit.
-func (c *collection) applyWrite(ctx context.Context, tx *sql.Tx, a *driver.Action) (undo func(), err error) {
+func (c *collection) applyWrite(ctx context.Context, tx *writeTx, a *driver.Action) (undo func(), err error) {
 	key := a.Key
 	generated := false
 	if a.Kind == driver.Create && key == nil {

@@ -2,7 +2,6 @@ package sqlitedocstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"reflect"
 	"slices"
@@ -140,7 +139,7 @@ func validateCollectionName(name string) error {
 // checks that the key field matches the one the collection was created
 // with, and deletes the documents expired at now.
 func (c *collection) createTable(ctx context.Context, now time.Time) error {
-	return c.db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return c.db.write(ctx, func(ctx context.Context, tx *writeTx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+c.table+` (
 			key TEXT PRIMARY KEY NOT NULL,
 			doc TEXT NOT NULL

@@ -19,13 +19,13 @@ const maxBatch = 256
 // writeReq is one queued write.
 type writeReq struct {
 	ctx  context.Context // the caller's: a write cancelled before it runs is skipped
-	fn   func(context.Context, *sql.Tx) error
+	fn   func(context.Context, *writeTx) error
 	done chan error
 }
 
 // submit queues fn to run in a write transaction and returns the request,
 // whose wait reports the outcome.
-func (d *database) submit(ctx context.Context, fn func(context.Context, *sql.Tx) error) *writeReq {
+func (d *database) submit(ctx context.Context, fn func(context.Context, *writeTx) error) *writeReq {
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case d.reqs <- r:
@@ -41,7 +41,7 @@ func (r *writeReq) wait() error { return <-r.done }
 
 // write runs fn in a write transaction and returns when it is committed, or
 // failed and rolled back.
-func (d *database) write(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+func (d *database) write(ctx context.Context, fn func(context.Context, *writeTx) error) error {
 	return d.submit(ctx, fn).wait()
 }
 
@@ -94,7 +94,8 @@ func (d *database) commit(ctx context.Context, batch []*writeReq) {
 			errs[i] = err
 		}
 	}
-	tx, err := d.conn.BeginTx(ctx, nil)
+	sqlTx, err := d.conn.BeginTx(ctx, nil)
+	tx := &writeTx{Tx: sqlTx, stmts: map[string]*sql.Stmt{}}
 	if err != nil {
 		failAll(wrapError(err, "begin transaction on %s", d.path))
 		return
@@ -133,10 +134,48 @@ func (d *database) commit(ctx context.Context, batch []*writeReq) {
 	}
 }
 
+// writeTx is the transaction of a group of writes. Its ExecContext and
+// QueryRowContext prepare each statement once per group, not once per write.
+// Its statements are closed when it commits or rolls back.
+type writeTx struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (tx *writeTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := tx.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	tx.stmts[query] = s
+	return s, nil
+}
+
+// ExecContext is sql.Tx.ExecContext through a prepared statement.
+func (tx *writeTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// QueryRowContext is sql.Tx.QueryRowContext through a prepared statement.
+func (tx *writeTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return tx.Tx.QueryRowContext(ctx, query, args...) // reports the same error
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
 // savepoint runs fn in a savepoint of tx, rolling back to it if fn fails.
 // It returns fn's error, and an error if the savepoint itself failed, which
 // leaves tx unusable.
-func savepoint(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) error) (fnErr, err error) {
+func savepoint(ctx context.Context, tx *writeTx, fn func(context.Context, *writeTx) error) (fnErr, err error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return nil, err
 	}

@@ -27,18 +27,18 @@ func TestGroupCommit(t *testing.T) {
 
 	// Hold the committer in a first write until the others are queued.
 	release := make(chan struct{})
-	first := d.submit(ctx, func(context.Context, *sql.Tx) error {
+	first := d.submit(ctx, func(context.Context, *writeTx) error {
 		<-release
 		return nil
 	})
 	const n = 10
 	var (
 		mu  sync.Mutex
-		txs = map[*sql.Tx]bool{}
+		txs = map[*writeTx]bool{}
 	)
 	var reqs []*writeReq
 	for i := range n {
-		reqs = append(reqs, d.submit(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		reqs = append(reqs, d.submit(ctx, func(ctx context.Context, tx *writeTx) error {
 			mu.Lock()
 			txs[tx] = true
 			mu.Unlock()
@@ -52,7 +52,7 @@ func TestGroupCommit(t *testing.T) {
 		}))
 	}
 	cancelled, cancel := context.WithCancel(ctx)
-	skipped := d.submit(cancelled, func(ctx context.Context, tx *sql.Tx) error {
+	skipped := d.submit(cancelled, func(ctx context.Context, tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO docs (key, doc) VALUES ('cancelled', '{}')`)
 		return err
 	})
@@ -216,7 +216,7 @@ func TestReadsNotBlockedByWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	release, inside := make(chan struct{}), make(chan struct{})
-	w := c.db.submit(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	w := c.db.submit(ctx, func(ctx context.Context, tx *writeTx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM docs`); err != nil {
 			return err
 		}

@@ -162,7 +162,7 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 
 // init creates the bookkeeping table and checks that WAL mode is on.
 func (d *database) init(ctx context.Context) error {
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := d.write(ctx, func(ctx context.Context, tx *writeTx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+metaTable+` (
 			name      TEXT PRIMARY KEY NOT NULL COLLATE NOCASE, -- as table names are
 			key_field TEXT NOT NULL,

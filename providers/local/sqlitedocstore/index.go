@@ -2,7 +2,6 @@ package sqlitedocstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -76,7 +75,7 @@ const expiryIndex = "$expiry"
 
 // deleteExpired deletes the documents whose expiry field holds a time
 // before now.
-func (c *collection) deleteExpired(ctx context.Context, tx *sql.Tx, now time.Time) error {
+func (c *collection) deleteExpired(ctx context.Context, tx *writeTx, now time.Time) error {
 	if c.expiryField == "" {
 		return nil
 	}
@@ -91,7 +90,7 @@ func (c *collection) deleteExpired(ctx context.Context, tx *sql.Tx, now time.Tim
 // syncIndexes makes the table's indexes those declared: it creates the
 // missing ones, recreates those whose definition changed and drops those
 // no longer declared. It is idempotent.
-func (c *collection) syncIndexes(ctx context.Context, tx *sql.Tx) error {
+func (c *collection) syncIndexes(ctx context.Context, tx *writeTx) error {
 	want := map[string]string{}
 	for _, ix := range c.indexes {
 		if ix.Partition == "" {

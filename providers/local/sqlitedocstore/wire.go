@@ -3,8 +3,6 @@ package sqlitedocstore
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -188,74 +186,6 @@ func appendJSONString(buf []byte, s string) []byte {
 	}
 	buf = append(buf, s[start:]...)
 	return append(buf, '"')
-}
-
-// unmarshalWire parses the wire encoding in b.
-func unmarshalWire(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var raw any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, &codedError{code: gcerrors.Internal, msg: "corrupt stored value", err: err}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, newError(gcerrors.Internal, "corrupt stored value: trailing data")
-	}
-	return fromJSON(raw)
-}
-
-// fromJSON converts the output of encoding/json (with UseNumber) to codec
-// values, resolving tags.
-func fromJSON(raw any) (any, error) {
-	switch v := raw.(type) {
-	case nil, bool, string:
-		return v, nil
-	case json.Number:
-		s := string(v)
-		if strings.ContainsAny(s, ".eE") {
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, &codedError{code: gcerrors.Internal, msg: "corrupt float " + s, err: err}
-			}
-			return f, nil
-		}
-		i, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, &codedError{code: gcerrors.Internal, msg: "corrupt integer " + s, err: err}
-		}
-		return i, nil
-	case []any:
-		for i, e := range v {
-			x, err := fromJSON(e)
-			if err != nil {
-				return nil, err
-			}
-			v[i] = x
-		}
-		return v, nil
-	case map[string]any:
-		if len(v) == 1 {
-			for k, e := range v {
-				if s, ok := e.(string); ok && strings.HasPrefix(k, "$") && !strings.HasPrefix(k, keyEscape+keyEscape) && !strings.HasPrefix(k, keyBinary) {
-					return fromTagged(k, s)
-				}
-			}
-		}
-		m := make(map[string]any, len(v))
-		for k, e := range v {
-			uk, err := unescapeKey(k)
-			if err != nil {
-				return nil, err
-			}
-			x, err := fromJSON(e)
-			if err != nil {
-				return nil, err
-			}
-			m[uk] = x
-		}
-		return m, nil
-	}
-	return nil, newError(gcerrors.Internal, "unexpected JSON value of type %T", raw)
 }
 
 func fromTagged(tag, s string) (any, error) {
