@@ -81,7 +81,6 @@ func fromJSON(raw any) (any, error) {
 	return nil, newError(gcerrors.Internal, "unexpected JSON value of type %T", raw)
 }
 
-
 // TestWireParserMatchesReference parses stored forms of every test value,
 // and damaged variants of them, with both decoders: they must agree on the
 // value or on failing.
