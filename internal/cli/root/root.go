@@ -5,9 +5,13 @@ import (
 	_ "github.com/faaskit/faas/deploy/all" // registers the aws, gcp and azure providers
 	"github.com/faaskit/faas/internal/cli/build"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
+	clideploy "github.com/faaskit/faas/internal/cli/deploy"
+	"github.com/faaskit/faas/internal/cli/destroy"
 	"github.com/faaskit/faas/internal/cli/dev"
 	"github.com/faaskit/faas/internal/cli/initcmd"
 	"github.com/faaskit/faas/internal/cli/invoke"
+	"github.com/faaskit/faas/internal/cli/outputs"
+	"github.com/faaskit/faas/internal/cli/plan"
 	"github.com/faaskit/faas/internal/cli/version"
 	"github.com/spf13/cobra"
 )
@@ -33,6 +37,7 @@ and locally with 'faas dev' without Docker or a cloud account.`,
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	cmd.AddCommand(initcmd.NewCmdInit(f, nil), build.NewCmdBuild(f, nil), dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f), dev.NewCmdDevHost(f))
+	cmd.AddCommand(initcmd.NewCmdInit(f, nil), build.NewCmdBuild(f, nil), dev.NewCmdDev(f, nil), invoke.NewCmdInvoke(f, nil), version.NewCmdVersion(f), dev.NewCmdDevHost(f),
+		clideploy.NewCmdDeploy(f, nil), plan.NewCmdPlan(f, nil), destroy.NewCmdDestroy(f, nil), outputs.NewCmdOutputs(f, nil))
 	return cmd
 }

@@ -1,0 +1,173 @@
+package cmdutil
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/faaskit/faas/deploy"
+	"github.com/faaskit/faas/sdk"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+)
+
+// IsDeployer keeps the providers that deploy (for AddProviderFlags).
+func IsDeployer(p deploy.Provider) bool {
+	_, ok := p.(deploy.Deployer)
+	return ok
+}
+
+// InIsTerminal reports whether In is a terminal.
+func (s *IOStreams) InIsTerminal() bool {
+	f, ok := s.In.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// DeployFlags are the flags every deploy verb shares: the provider and
+// its deploy settings, --stage, --out and --json.
+type DeployFlags struct {
+	Provider *ProviderFlags
+	Stage    string
+	Out      string
+	JSON     bool
+}
+
+// AddDeployFlags registers the shared deploy flags on cmd.
+func AddDeployFlags(cmd *cobra.Command) *DeployFlags {
+	df := &DeployFlags{Provider: AddProviderFlags(cmd, deploy.VerbDeploy, IsDeployer)}
+	cmd.Flags().StringVar(&df.Stage, "stage", "dev", "deployment stage: names and isolates a deployment (lower-case letters, digits, '-')")
+	cmd.Flags().StringVar(&df.Out, "out", "dist", "build directory; the artifact is in <out>/<provider>")
+	cmd.Flags().BoolVar(&df.JSON, "json", false, "print the result as JSON on stdout")
+	return df
+}
+
+// Resolve returns the chosen Deployer and its settings, and checks the stage.
+func (df *DeployFlags) Resolve() (deploy.Deployer, deploy.Settings, error) {
+	p, s, err := df.Provider.Resolve()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkStage(df.Stage); err != nil {
+		return nil, nil, err
+	}
+	return p.(deploy.Deployer), s, nil
+}
+
+func checkStage(s string) error {
+	ok := s != "" && len(s) <= 16 && s[0] >= 'a' && s[0] <= 'z' && s[len(s)-1] != '-'
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+	}
+	if !ok {
+		return Usagef("--stage %q: want 1 to 16 lower-case letters, digits or '-', starting with a letter", s)
+	}
+	return nil
+}
+
+// BuildTarget builds the app in dir with p into <out>/<provider>, exactly
+// as faas build does, and returns the deployment target.
+func BuildTarget(ctx context.Context, io *IOStreams, p deploy.Deployer, s deploy.Settings, dir, out, stage string) (*deploy.Target, error) {
+	res, err := p.Build(ctx, &deploy.BuildRequest{Dir: dir, Out: filepath.Join(out, p.Name()), Settings: s, Progress: io.ErrOut})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(io.ErrOut, "warning:", w)
+	}
+	return &deploy.Target{Stage: stage, Manifest: res.Manifest, Artifact: res.Dir, Settings: s}, nil
+}
+
+// ManifestTarget returns the target of an earlier build: the manifest in
+// <out>/<provider>/manifest.json, or, if there is none, a new build.
+// destroy and outputs need only the manifest.
+func ManifestTarget(ctx context.Context, io *IOStreams, p deploy.Deployer, s deploy.Settings, dir, out, stage string) (*deploy.Target, error) {
+	built := filepath.Join(out, p.Name())
+	b, err := os.ReadFile(filepath.Join(built, "manifest.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return BuildTarget(ctx, io, p, s, dir, out, stage)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m sdk.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(built, "manifest.json"), err)
+	}
+	return &deploy.Target{Stage: stage, Manifest: &m, Settings: s}, nil
+}
+
+// ProgressPrinter returns a deploy.Target.Progress that writes one line
+// per resource to w as it settles; with color, the action symbol is
+// coloured.
+func ProgressPrinter(w io.Writer, color bool) func(deploy.Event) {
+	return func(e deploy.Event) {
+		switch e.Status {
+		case deploy.StatusDone:
+			took := ""
+			if e.Took > 0 {
+				took = fmt.Sprintf(" (%.1fs)", e.Took.Seconds())
+			}
+			fmt.Fprintf(w, "%s %s %s%s\n", symbol(e.Action, color), e.Kind, e.Name, took)
+		case deploy.StatusFailed:
+			fmt.Fprintf(w, "%s %s %s failed: %v\n", paint("!", "31", color), e.Kind, e.Name, e.Err)
+		}
+	}
+}
+
+func symbol(a deploy.Action, color bool) string {
+	switch a {
+	case deploy.Create:
+		return paint("+", "32", color)
+	case deploy.Update:
+		return paint("~", "33", color)
+	case deploy.Delete:
+		return paint("-", "31", color)
+	}
+	return string(a)
+}
+
+func paint(s, code string, color bool) string {
+	if !color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// PrintPlan writes a plan as one line per change and a summary line.
+func PrintPlan(w io.Writer, p *deploy.Plan, color bool) {
+	counts := map[deploy.Action]int{}
+	for _, c := range p.Changes {
+		counts[c.Action]++
+		line := c.String()
+		fmt.Fprintln(w, symbol(c.Action, color)+strings.TrimPrefix(line, line[:1]))
+	}
+	fmt.Fprintf(w, "plan for %s (%s, stage %s): %d to create, %d to update, %d to delete, %d unchanged\n",
+		p.App, p.Provider, p.Stage, counts[deploy.Create], counts[deploy.Update], counts[deploy.Delete], p.Unchanged)
+}
+
+// PrintOutputs writes a deployment's outputs, one per line.
+func PrintOutputs(w io.Writer, o *deploy.Outputs) {
+	fmt.Fprintf(w, "url        %s\n", o.URL)
+	if o.Issuer != "" {
+		fmt.Fprintf(w, "issuer     %s\n", o.Issuer)
+	}
+	if o.ClientID != "" {
+		fmt.Fprintf(w, "client_id  %s\n", o.ClientID)
+	}
+	if o.Audience != "" && o.Audience != o.ClientID {
+		fmt.Fprintf(w, "audience   %s\n", o.Audience)
+	}
+}
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
