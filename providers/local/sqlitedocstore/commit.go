@@ -3,6 +3,8 @@ package sqlitedocstore
 import (
 	"context"
 	"database/sql"
+
+	"gocloud.dev/gcerrors"
 )
 
 // This file implements group commit. Every write of a process to a database
@@ -27,6 +29,12 @@ type writeReq struct {
 // whose wait reports the outcome.
 func (d *database) submit(ctx context.Context, fn func(context.Context, *writeTx) error) *writeReq {
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	d.closeMu.RLock()
+	defer d.closeMu.RUnlock()
+	if d.closed {
+		r.done <- newError(gcerrors.FailedPrecondition, "write to %s after it was closed", d.path)
+		return r
+	}
 	select {
 	case d.reqs <- r:
 	case <-ctx.Done():
@@ -43,6 +51,15 @@ func (r *writeReq) wait() error { return <-r.done }
 // failed and rolled back.
 func (d *database) write(ctx context.Context, fn func(context.Context, *writeTx) error) error {
 	return d.submit(ctx, fn).wait()
+}
+
+// stopCommitter stops the committer once it has run the writes queued.
+func (d *database) stopCommitter() {
+	d.closeMu.Lock()
+	d.closed = true
+	close(d.reqs)
+	d.closeMu.Unlock()
+	<-d.stopped
 }
 
 // commitLoop is the committer: it runs until reqs is closed. ctx is used for

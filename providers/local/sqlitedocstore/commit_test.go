@@ -239,3 +239,20 @@ func TestReadsNotBlockedByWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWriteAfterCloseFails checks that a write reaching a closed database
+// fails instead of panicking.
+func TestWriteAfterCloseFails(t *testing.T) {
+	ctx := context.Background()
+	c, err := newCollection(ctx, filepath.Join(t.TempDir(), "db.sqlite"), "docs", "id", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = c.db.write(ctx, func(context.Context, *writeTx) error { return nil })
+	if gcerrors.Code(err) != gcerrors.FailedPrecondition && errorCode(err) != gcerrors.FailedPrecondition {
+		t.Errorf("write after close: %v, want FailedPrecondition", err)
+	}
+}

@@ -37,6 +37,8 @@ type database struct {
 	reqs    chan *writeReq
 	stopped chan struct{} // closed when the committer has stopped
 	conn    *sql.Conn     // the committer's connection
+	closeMu sync.RWMutex  // held to send on reqs (read) and to close it (write)
+	closed  bool          // reqs is closed; guarded by closeMu
 	// batchLimit is the most writes committed together: maxBatch, or 1 in
 	// benchmarks measuring one commit per write.
 	batchLimit atomic.Int32
@@ -95,8 +97,7 @@ func (d *database) release() error {
 		return nil
 	}
 	delete(registry, d.path)
-	close(d.reqs)
-	<-d.stopped
+	d.stopCommitter()
 	_ = d.conn.Close()
 	if err := d.db.Close(); err != nil {
 		return wrapError(err, "close %s", d.path)
@@ -151,8 +152,7 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 	// The committer outlives the call that opened the file.
 	go d.commitLoop(context.WithoutCancel(ctx))
 	if err := d.init(ctx); err != nil {
-		close(d.reqs)
-		<-d.stopped
+		d.stopCommitter()
 		_ = conn.Close()
 		_ = db.Close()
 		return nil, err
