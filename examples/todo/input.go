@@ -74,6 +74,9 @@ func jsonError(err error) error {
 		return sdk.FieldError("body", "the request body must be a JSON object")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if f == "" {
+			return sdk.FieldError("body", "the request body has a field with an empty name")
+		}
 		return sdk.FieldError(f, "unknown field %q", f)
 	case errors.As(err, &se):
 		return sdk.FieldError("body", "the request body is not valid JSON at byte %d", se.Offset)
@@ -115,7 +118,7 @@ func invalidUTF8Field(body []byte) string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if !utf8.Valid(fields[k]) && utf8.ValidString(k) {
+		if k != "" && utf8.ValidString(k) && !utf8.Valid(fields[k]) {
 			return k
 		}
 	}
