@@ -106,6 +106,9 @@ func timeKey(t time.Time) string {
 // and later to-dos sort after earlier ones (ties broken by id).
 func orderKey(created time.Time, id string) string { return timeKey(created) + "/" + id }
 
+// orderKeyEnd sorts after every order key (they start with a digit).
+const orderKeyEnd = "~"
+
 // statusKey is the ListStatus partition of owner's open or done to-dos.
 func statusKey(done bool, owner string) string {
 	if done {
@@ -217,11 +220,10 @@ func listPage(ctx context.Context, coll *docstore.Collection, user, view, after 
 	default:
 		q = q.Where("list_status", "=", statusKey(view == "done", user))
 	}
-	if after != "" {
-		q = q.Where("list_order", "<", after)
-	} else {
-		q = q.Where("list_order", ">", "") // every order key; ordering needs a filter
+	if after == "" {
+		after = orderKeyEnd // ordering needs a filter; some stores refuse empty strings in key conditions
 	}
+	q = q.Where("list_order", "<", after)
 	items, err := queryTodos(ctx, q.OrderBy("list_order", docstore.Descending).Limit(limit+1), "list")
 	if err != nil {
 		return nil, false, err
