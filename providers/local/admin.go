@@ -38,6 +38,9 @@ type InvokeResult struct {
 // ServeHTTP serves the /_faas/ API and the dev issuer, and passes every
 // other request to the Dispatcher.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.guard(w, r) {
+		return
+	}
 	p := r.URL.Path
 	if !strings.HasPrefix(p, PathPrefix) {
 		s.d.ServeHTTP(w, r)

@@ -86,7 +86,12 @@ func DataDir(lookup func(string) (string, bool)) string {
 // is done or serving fails; then it shuts the HTTP server down gracefully
 // (within 10s). It does not close srv.
 func Serve(ctx context.Context, ln net.Listener, srv *Server, logger *slog.Logger) error {
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	hs := &http.Server{
+		Handler:           withBodyDeadline(srv, srv.bodyTimeout),
+		ReadHeaderTimeout: srv.readHeaderTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 	errc := make(chan error, 2)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

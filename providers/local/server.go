@@ -1,11 +1,13 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +39,13 @@ type ServerOptions struct {
 	// Now is the scheduler's clock; nil means time.Now. Tests shift it to
 	// bring a tick close.
 	Now func() time.Time
+	// ReadHeaderTimeout bounds reading a request's headers (Serve).
+	// Default 10s.
+	ReadHeaderTimeout time.Duration
+	// BodyTimeout bounds reading a request's body, counted from the end of
+	// its headers; a client that has not sent it all by then is cut off
+	// (Serve). Default 60s: a 10 MiB upload at 1.4 Mbit/s.
+	BodyTimeout time.Duration
 }
 
 // Server is the provider-neutral dev server. It implements devbind.Sink.
@@ -48,6 +57,10 @@ type Server struct {
 	log      *slog.Logger
 	started  time.Time
 	now      func() time.Time
+	baseURL  string // ServerOptions.BaseURL
+	baseHost string // its host name, also accepted in Host headers
+
+	readHeaderTimeout, bodyTimeout time.Duration
 }
 
 var _ devbind.Sink = (*Server)(nil)
@@ -60,7 +73,11 @@ func NewServer(ctx context.Context, m *sdk.Manifest, d Dispatcher, opts *ServerO
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("local: data dir: %w", err)
 	}
-	s := &Server{manifest: m, d: d, log: opts.Logger, started: time.Now(), now: opts.Now}
+	s := &Server{manifest: m, d: d, log: opts.Logger, started: time.Now(), now: opts.Now, baseURL: opts.BaseURL,
+		readHeaderTimeout: cmp.Or(opts.ReadHeaderTimeout, 10*time.Second), bodyTimeout: cmp.Or(opts.BodyTimeout, time.Minute)}
+	if u, err := url.Parse(opts.BaseURL); err == nil {
+		s.baseHost = u.Hostname()
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -112,6 +112,9 @@ func (c *emuClient) call(t *testing.T, method, path, body string, want int) stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json") // the dev API refuses simple (CSRF-able) posts
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

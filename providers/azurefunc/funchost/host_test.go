@@ -159,7 +159,8 @@ func TestJSONModeHTTPAndRoutePrefix(t *testing.T) {
 		hj["extensions"] = map[string]any{"http": map[string]any{"routePrefix": "api"}}
 	})
 	e, _ := env(t)
-	srv := httptest.NewServer(start(t, zipPath, e, nil))
+	host := start(t, zipPath, e, nil)
+	srv := httptest.NewServer(host)
 	defer srv.Close()
 
 	resp, err := http.Post(srv.URL+"/api/echo/x?a=1&a=2", "text/plain", strings.NewReader("hello"))
@@ -185,6 +186,14 @@ func TestJSONModeHTTPAndRoutePrefix(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("path outside the route prefix: %d; want 404", resp.StatusCode)
+	}
+	// A body over the host's limit is refused before it is buffered.
+	req := httptest.NewRequest(http.MethodPost, "/api/echo/big", strings.NewReader("x"))
+	req.ContentLength = funchost.MaxRequestBody + 1
+	rec := httptest.NewRecorder()
+	host.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), `"code"`) {
+		t.Errorf("body over %d bytes: %d %s; want 413 with a JSON error", funchost.MaxRequestBody, rec.Code, rec.Body)
 	}
 }
 

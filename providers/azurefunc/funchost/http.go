@@ -3,6 +3,8 @@ package funchost
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -64,7 +66,13 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request) {
 // Data.req as the host builds it (GetRequestAsJObject) and Outputs.res
 // becomes the response.
 func (h *Host) invokeHTTP(w http.ResponseWriter, r *http.Request, fn string) {
-	req, err := requestObject(r)
+	req, err := requestObject(w, r)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		sdk.WriteJSON(w, http.StatusRequestEntityTooLarge, sdk.ErrorBody{Error: sdk.ErrorDetail{Code: sdk.CodeInvalidInput.String(),
+			Message: fmt.Sprintf("funchost: the request body is over the Functions host's %d MiB limit", MaxRequestBody>>20)}})
+		return
+	}
 	if err != nil {
 		sdk.WriteError(w, sdk.Wrap(sdk.CodeInvalidInput, err))
 		return
@@ -113,10 +121,15 @@ func (h *Host) invokeHTTP(w http.ResponseWriter, r *http.Request, fn string) {
 	}
 }
 
+// MaxRequestBody is the largest request body the host buffers for a
+// JSON-mode HTTP invocation (the Functions host's 100 MB request limit);
+// larger bodies get 413 instead of growing the emulator's memory.
+const MaxRequestBody = 100 << 20
+
 // requestObject builds Data.req: Body is a string, base64 for
 // application/octet-stream and multipart, and absent without a positive
 // Content-Length.
-func requestObject(r *http.Request) (map[string]any, error) {
+func requestObject(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -131,8 +144,11 @@ func requestObject(r *http.Request) (map[string]any, error) {
 		headers[k] = v
 	}
 	obj := map[string]any{"Url": u.String(), "Method": r.Method, "Query": query, "Headers": headers, "Params": map[string]string{}, "Identities": []any{}}
+	if r.ContentLength > MaxRequestBody {
+		return nil, &http.MaxBytesError{Limit: MaxRequestBody}
+	}
 	if r.ContentLength > 0 {
-		b, err := io.ReadAll(r.Body)
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 		if err != nil {
 			return nil, err
 		}
