@@ -61,11 +61,12 @@ func (e *env) functionPolicy() policy {
 				statement{Sid: sid("Bucket", r.Name, "Objects"), Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, Resource: []string{b + "/*"}},
 				statement{Sid: sid("Bucket", r.Name, "List"), Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{b}})
 		case sdk.KindCollection:
+			// Transactions (TransactWriteItems, TransactGetItems) are
+			// authorised by the item actions they contain.
 			t := e.tableARN(r.Name)
 			p.Statement = append(p.Statement, statement{Sid: sid("Collection", r.Name, ""), Effect: "Allow", Action: []string{
 				"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
-				"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan",
-				"dynamodb:TransactGetItems", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem",
+				"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
 			}, Resource: []string{t, t + "/index/*"}})
 		case sdk.KindTopic:
 			p.Statement = append(p.Statement, statement{Sid: sid("Topic", r.Name, ""), Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{e.topicARN(r.Name)}})
