@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/faaskit/faas/internal/cli/dev"
 	"github.com/faaskit/faas/providers/local"
+	"github.com/faaskit/faas/sdk"
 )
 
 func TestFlagsValidation(t *testing.T) {
@@ -75,5 +77,40 @@ func TestInvokeRun(t *testing.T) {
 	}
 	if err := invokeRun(t.Context(), &Options{IO: io, Function: "x", Dir: t.TempDir()}); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Errorf("no running app: %v; want a usage error saying how to fix it", err)
+	}
+}
+
+// TestInvokePassesDevServerGuard runs faas invoke against a real dev
+// server, whose /_faas API refuses simple (CSRF-able) and DNS-rebound
+// requests: the CLI's requests must still get through.
+func TestInvokePassesDevServerGuard(t *testing.T) {
+	var ticks, msgs atomic.Int32
+	app := sdk.New("guarded", nil)
+	app.Topic("events", nil)
+	app.Schedule("purge", "rate(1 hour)", func(context.Context, *sdk.ScheduleEvent) error { ticks.Add(1); return nil }, nil)
+	app.Message("stats", "events", func(context.Context, *sdk.Message) error { msgs.Add(1); return nil }, nil)
+	if err := app.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	srv, err := local.NewServer(t.Context(), app.Manifest(), local.NewInProcess(app, nil), &local.ServerOptions{DataDir: t.TempDir(), BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts.Config.Handler = srv
+	ts.Start()
+	defer ts.Close()
+	var out bytes.Buffer
+	io := &cmdutil.IOStreams{Out: &out, ErrOut: &out, In: strings.NewReader("")}
+	if err := invokeRun(t.Context(), &Options{IO: io, Function: "purge", URL: base}); err != nil || ticks.Load() != 1 {
+		t.Errorf("invoke purge: %v, %d ticks; want the schedule run once", err, ticks.Load())
+	}
+	if err := invokeRun(t.Context(), &Options{IO: io, Function: "stats", URL: base, Data: "x"}); err != nil || msgs.Load() != 1 {
+		t.Errorf("invoke stats: %v, %d messages; want one delivered", err, msgs.Load())
+	}
+	if err := invokeRun(t.Context(), &Options{IO: io, Topic: "events", URL: base, Data: "x"}); err != nil {
+		t.Errorf("publish: %v", err)
 	}
 }
