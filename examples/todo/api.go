@@ -49,14 +49,14 @@ func (s *service) routes(v *auth.Verifier, cfg auth.Config, clientID string, fro
 	api.HandleFunc("/api/", noRoute)
 
 	mux := http.NewServeMux()
+	aud := ""
+	if len(cfg.Audience) > 0 {
+		aud = cfg.Audience[0]
+	}
+	if clientID == "" {
+		clientID = aud
+	}
 	mux.HandleFunc("GET /api/auth/config", func(w http.ResponseWriter, r *http.Request) {
-		aud := ""
-		if len(cfg.Audience) > 0 {
-			aud = cfg.Audience[0]
-		}
-		if clientID == "" {
-			clientID = aud
-		}
 		sdk.WriteJSON(w, http.StatusOK, map[string]string{"issuer": cfg.Issuer, "client_id": clientID, "audience": aud})
 	})
 	mux.HandleFunc("GET /api/healthz", func(w http.ResponseWriter, r *http.Request) {
