@@ -11,6 +11,8 @@ import (
 
 	"gocloud.dev/docstore/driver"
 	"gocloud.dev/gcerrors"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // RunActions implements driver.Collection.RunActions.
@@ -167,9 +169,18 @@ func (c *collection) applyWrite(ctx context.Context, tx *writeTx, a *driver.Acti
 	if err != nil {
 		return nil, err
 	}
-	cur, exists, err := c.load(ctx, tx, k)
-	if err != nil {
-		return nil, err
+	// Creates, and Puts and Deletes without a revision to check, need not
+	// read the stored document: the key's uniqueness makes a Create of an
+	// existing document fail.
+	var (
+		cur    storedDoc
+		exists bool
+	)
+	blind := a.Kind == driver.Create || ((a.Kind == driver.Put || a.Kind == driver.Delete) && !c.hasRevision(a.Doc))
+	if !blind {
+		if cur, exists, err = c.load(ctx, tx, k); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case a.Kind == driver.Create && exists:
@@ -189,7 +200,7 @@ func (c *collection) applyWrite(ctx context.Context, tx *writeTx, a *driver.Acti
 	)
 	switch a.Kind {
 	case driver.Delete:
-		if !exists {
+		if !exists && !blind {
 			return nil, nil
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+c.table+` WHERE key = ?`, k); err != nil {
@@ -229,8 +240,14 @@ func (c *collection) applyWrite(ctx context.Context, tx *writeTx, a *driver.Acti
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO `+c.table+` (key, doc) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET doc = excluded.doc`, k, string(b)); err != nil {
+	insert := `INSERT INTO ` + c.table + ` (key, doc) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET doc = excluded.doc`
+	if a.Kind == driver.Create {
+		insert = `INSERT INTO ` + c.table + ` (key, doc) VALUES (?, ?)`
+	}
+	if _, err := tx.ExecContext(ctx, insert, k, string(b)); err != nil {
+		if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+			return nil, newError(gcerrors.AlreadyExists, "document with key %v already exists in %q", key, c.name)
+		}
 		return nil, wrapError(err, "write %s to %q", k, c.name)
 	}
 
@@ -252,6 +269,15 @@ func (c *collection) applyWrite(ctx context.Context, tx *writeTx, a *driver.Acti
 		}
 	}
 	return undo, nil
+}
+
+// hasRevision reports whether doc carries a revision to check.
+func (c *collection) hasRevision(doc driver.Document) bool {
+	if !doc.HasField(c.revField) {
+		return false // checked first: GetField's error for a missing field costs a formatted message
+	}
+	r, err := doc.GetField(c.revField)
+	return err == nil && r != nil
 }
 
 // checkRevision checks that the revision in arg, if any, matches that of the
