@@ -79,12 +79,19 @@ func (c *collection) deleteExpired(ctx context.Context, tx *writeTx, now time.Ti
 	if c.expiryField == "" {
 		return nil
 	}
-	expr, _ := fieldExpr(strings.Split(c.expiryField, ".")) // checked by syncIndexes
-	_, err := tx.ExecContext(ctx, "DELETE FROM "+c.table+" WHERE "+expr+" >= ? AND "+expr+" < ?", []byte{rankTime}, sortKey(now))
+	_, err := tx.ExecContext(ctx, c.expiredSQL(), []byte{rankTime}, sortKey(now))
 	if err != nil {
 		return wrapError(err, "delete expired documents of %q", c.name)
 	}
 	return nil
+}
+
+// expiredSQL is the statement deleting the documents whose expiry field
+// holds a time (sort key at least its first argument) before its second
+// argument.
+func (c *collection) expiredSQL() string {
+	expr, _ := fieldExpr(strings.Split(c.expiryField, ".")) // checked by syncIndexes
+	return "DELETE FROM " + c.table + " WHERE " + expr + " >= ? AND " + expr + " < ?"
 }
 
 // syncIndexes makes the table's indexes those declared: it creates the

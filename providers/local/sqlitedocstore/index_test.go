@@ -310,4 +310,19 @@ func TestExpiredDocumentsDeletedAtOpen(t *testing.T) {
 	if want := []string{"future", "none", "now", "number"}; !slices.Equal(ids, want) {
 		t.Errorf("documents after reopening: %v, want %v", ids, want)
 	}
+
+	// The sweep searches the expiry index rather than scanning.
+	dc, err := newCollection(ctx, path, "events", "id", nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	var id, parent, unused int
+	var detail string
+	if err := dc.db.db.QueryRow("EXPLAIN QUERY PLAN "+dc.expiredSQL(), []byte{rankTime}, sortKey(now)).Scan(&id, &parent, &unused, &detail); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(detail, "SEARCH events USING INDEX events/$expiry ") {
+		t.Errorf("expiry sweep plan: %s", detail)
+	}
 }
