@@ -30,7 +30,8 @@ type Options struct {
 
 	// Indexes are the collection's secondary indexes. Each becomes a SQLite
 	// expression index, created when the collection is opened; indexes
-	// previously declared and no longer listed are dropped.
+	// previously declared and no longer listed are dropped, unless neither
+	// Indexes nor ExpiryField is set.
 	Indexes []Index
 
 	// AllowScans lets queries that no declared index (nor a lookup by key)

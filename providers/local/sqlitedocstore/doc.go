@@ -82,8 +82,9 @@
 // key), partial on Partition being present. Indexes are created when the
 // collection is opened (an index on existing documents is built then),
 // kept across restarts, rebuilt when their definition changes and dropped
-// when no longer declared. Opening with the same declaration again changes
-// nothing.
+// when no longer declared (an opener declaring no index and no expiry
+// field, such as a tool opening the collection by URL, leaves them be).
+// Opening with the same declaration again changes nothing.
 //
 // A query is served by an index when it filters with "=" on the index's
 // Partition and every other field it filters on or orders by is the index's

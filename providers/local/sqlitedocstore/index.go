@@ -96,7 +96,8 @@ func (c *collection) expiredSQL() string {
 
 // syncIndexes makes the table's indexes those declared: it creates the
 // missing ones, recreates those whose definition changed and drops those
-// no longer declared. It is idempotent.
+// no longer declared, unless the opener declared no index and no expiry
+// field. It is idempotent.
 func (c *collection) syncIndexes(ctx context.Context, tx *writeTx) error {
 	want := map[string]string{}
 	for _, ix := range c.indexes {
@@ -142,7 +143,8 @@ func (c *collection) syncIndexes(ctx context.Context, tx *writeTx) error {
 		return wrapError(err, "list indexes of %q", c.name)
 	}
 	for n, stmt := range have {
-		if want[n] == stmt {
+		// An opener declaring nothing (a tool, a URL) leaves indexes be.
+		if want[n] == stmt || len(want) == 0 {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(indexPrefix(c.name)+n)); err != nil {
