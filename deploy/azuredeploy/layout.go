@@ -97,7 +97,10 @@ type Layout struct {
 	// TriggerKey is the random key in the Azure names of the message,
 	// blob and schedule functions (azurefunc.TriggerFunctionName), new for
 	// every layout: the host delivers those triggers at /<Azure name>, a
-	// path no public request can then guess. Keep app.zip private.
+	// path no public request can then guess. Keep app.zip private. A
+	// deployer that wants the Azure names to survive a redeploy sets it to
+	// the live app's key (azurefunc.SplitTriggerFunctionName of a deployed
+	// function's name) before calling Files.
 	TriggerKey string
 }
 

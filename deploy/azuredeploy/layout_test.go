@@ -214,3 +214,28 @@ func TestLayoutRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestTriggerKey: every layout gets a new well-formed key, and a pinned
+// key names the non-HTTP folders (so a deployer can keep their names).
+func TestTriggerKey(t *testing.T) {
+	m := capp.App().Manifest()
+	a, err := azuredeploy.NewLayout(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := azuredeploy.NewLayout(m, nil)
+	if azurefunc.CheckTriggerKey(a.TriggerKey) != nil || a.TriggerKey == b.TriggerKey {
+		t.Errorf("keys %q and %q; want two different well-formed keys", a.TriggerKey, b.TriggerKey)
+	}
+	const pinned = "00112233445566778899aabbccddeeff"
+	a.TriggerKey = pinned
+	f, err := a.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"web/function.json", "msg_" + pinned + "/function.json", "tick_" + pinned + "/function.json", "blobs_" + pinned + "/function.json"} {
+		if _, ok := f[want]; !ok {
+			t.Errorf("no %s in %v", want, slices.Sorted(maps.Keys(f)))
+		}
+	}
+}
