@@ -284,4 +284,3 @@ func deliverQueue(t *testing.T, e *env, host *lambdahost.Host, function string, 
 	}
 	return len(msgs)
 }
-
