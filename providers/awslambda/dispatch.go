@@ -3,7 +3,6 @@ package awslambda
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -13,56 +12,47 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/faaskit/faas/sdk"
+	"github.com/go-json-experiment/json"
 )
 
-// invokeRecords handles an SQS, SNS or S3 event.
-func (h *Handler) invokeRecords(ctx context.Context, st *invState, payload []byte) ([]byte, error) {
-	s := scanner{b: payload}
-	s.object()
-	var (
-		source string
-		recs   []record
-		err    error
-	)
-	for {
-		k, ok := s.key()
-		if !ok {
-			break
-		}
-		if string(k) == "Records" {
-			source, recs, err = decodeRecords(&s)
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		s.skip()
+// invokeSQS handles an SQS batch.
+func (h *Handler) invokeSQS(ctx context.Context, st *invState, payload []byte) ([]byte, error) {
+	recs, err := decodeRecords(payload, "SQS", sqsSource)
+	if err != nil {
+		return nil, err
 	}
-	if s.err != nil {
-		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding %s event: %w", source, s.err)
+	st.setID(recs[0].MessageId)
+	return h.handleSQS(ctx, recs), nil
+}
+
+// invokeSNS handles an SNS notification.
+func (h *Handler) invokeSNS(ctx context.Context, st *invState, payload []byte) error {
+	recs, err := decodeRecords(payload, "SNS", snsSource)
+	if err != nil {
+		return err
 	}
-	if len(recs) > 0 {
-		st.setID(recs[0].sqs.MessageId + recs[0].sns.SNS.MessageID)
+	st.setID(recs[0].SNS.MessageID)
+	return h.handleSNS(ctx, recs)
+}
+
+// invokeS3 handles S3 notifications.
+func (h *Handler) invokeS3(ctx context.Context, st *invState, payload []byte) error {
+	recs, err := decodeRecords(payload, "S3", s3Source)
+	if err != nil {
+		return err
 	}
-	switch source {
-	case sourceSQS:
-		return h.handleSQS(ctx, recs), nil
-	case sourceSNS:
-		return nil, h.handleSNS(ctx, recs)
-	default:
-		return nil, h.handleS3(ctx, recs)
-	}
+	return h.handleS3(ctx, recs)
 }
 
 // handleSQS runs every message of the batch and reports the failed ones in
 // batchItemFailures (partial batch response). A FIFO queue stops at the
 // first failure and reports it and every later message, so order holds.
-func (h *Handler) handleSQS(ctx context.Context, recs []record) []byte {
+func (h *Handler) handleSQS(ctx context.Context, recs []events.SQSMessage) []byte {
 	out := make([]byte, 0, 64)
 	out = append(out, `{"batchItemFailures":[`...)
-	failed, fifo := 0, len(recs) > 0 && strings.HasSuffix(recs[0].sqs.EventSourceARN, ".fifo")
+	failed, fifo := 0, len(recs) > 0 && strings.HasSuffix(recs[0].EventSourceARN, ".fifo")
 	for i := range recs {
-		m := &recs[i].sqs
+		m := &recs[i]
 		var err error
 		if fifo && failed > 0 {
 			err = errors.New("an earlier message of the FIFO batch failed")
@@ -124,9 +114,7 @@ func sqsMessage(r *events.SQSMessage) *sdk.Message {
 // SQS without raw message delivery, adding its attributes to attrs.
 func unwrapSNSEnvelope(body string, attrs map[string]string) (string, bool) {
 	var env events.SNSEntity
-	s := scanner{b: []byte(body)}
-	decodeSNSEntity(&s, &env)
-	if s.err != nil || env.Type != "Notification" {
+	if err := json.Unmarshal([]byte(body), &env); err != nil || env.Type != "Notification" {
 		return body, false
 	}
 	b64 := snsAttributes(env.MessageAttributes, attrs)
@@ -149,10 +137,10 @@ func snsAttributes(in map[string]any, attrs map[string]string) bool {
 	return b64
 }
 
-func (h *Handler) handleSNS(ctx context.Context, recs []record) error {
+func (h *Handler) handleSNS(ctx context.Context, recs []events.SNSEventRecord) error {
 	var errs []error
 	for i := range recs {
-		r := &recs[i].sns
+		r := &recs[i]
 		m := &sdk.Message{ID: r.SNS.MessageID, Attributes: map[string]string{}, PublishTime: r.SNS.Timestamp}
 		body := r.SNS.Message
 		if snsAttributes(r.SNS.MessageAttributes, m.Attributes) {
@@ -171,10 +159,10 @@ func (h *Handler) handleSNS(ctx context.Context, recs []record) error {
 	return errors.Join(errs...)
 }
 
-func (h *Handler) handleS3(ctx context.Context, recs []record) error {
+func (h *Handler) handleS3(ctx context.Context, recs []events.S3EventRecord) error {
 	var errs []error
 	for i := range recs {
-		r := &recs[i].s3
+		r := &recs[i]
 		e, err := blobEvent(r)
 		if err == nil {
 			err = h.fn.HandleBlob(ctx, e)
@@ -200,16 +188,9 @@ func blobEvent(r *events.S3EventRecord) (*sdk.BlobEvent, error) {
 	default:
 		return nil, errUnknownEvent("S3 event " + name)
 	}
-	key := r.S3.Object.URLDecodedKey
-	if key == "" && r.S3.Object.Key != "" {
-		k, err := url.QueryUnescape(r.S3.Object.Key)
-		if err != nil {
-			return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: S3 key %q: %w", r.S3.Object.Key, err)
-		}
-		key = k
-	}
-	// S3 notifications carry no content type: ContentType stays empty.
-	e := &sdk.BlobEvent{Kind: kind, Key: key, Size: r.S3.Object.Size, ETag: r.S3.Object.ETag, Time: r.EventTime}
+	// The key is form-decoded (unmarshalS3Object). S3 notifications carry
+	// no content type: ContentType stays empty.
+	e := &sdk.BlobEvent{Kind: kind, Key: r.S3.Object.URLDecodedKey, Size: r.S3.Object.Size, ETag: r.S3.Object.ETag, Time: r.EventTime}
 	e.SetNative(r)
 	return e, nil
 }
@@ -217,33 +198,8 @@ func blobEvent(r *events.S3EventRecord) (*sdk.BlobEvent, error) {
 // invokeSchedule handles an EventBridge (or Scheduler) "Scheduled Event".
 func (h *Handler) invokeSchedule(ctx context.Context, st *invState, payload []byte) error {
 	var ev events.EventBridgeEvent
-	s := scanner{b: payload}
-	s.fields(func(k []byte) {
-		switch string(k) {
-		case "version":
-			ev.Version = s.str()
-		case "id":
-			ev.ID = s.str()
-		case "detail-type":
-			ev.DetailType = s.str()
-		case "source":
-			ev.Source = s.str()
-		case "account":
-			ev.AccountID = s.str()
-		case "time":
-			ev.Time = parseTime(s.str())
-		case "region":
-			ev.Region = s.str()
-		case "resources":
-			ev.Resources = s.stringSlice()
-		case "detail":
-			ev.Detail = json.RawMessage(string(s.raw()))
-		default:
-			s.skip()
-		}
-	})
-	if s.err != nil {
-		return sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding scheduled event: %w", s.err)
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return decodeError("scheduled", err)
 	}
 	st.setID(ev.ID)
 	e := &sdk.ScheduleEvent{ID: ev.ID, Time: ev.Time}

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/faaskit/faas/sdk"
+	"github.com/go-json-experiment/json"
 )
 
 // Handler runs one function of an app for Lambda invocations. It
@@ -63,13 +66,13 @@ func (h *Handler) Function() *sdk.Function { return h.fn }
 // quick look at its top-level keys; an event the function cannot take, or
 // of an unknown shape, is an error and never silently dropped.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	shape, err := probe(payload)
+	p, err := probe(payload)
 	if err != nil {
 		return nil, invokeError(err)
 	}
-	want := shapeKind(shape)
+	want := shapeKind(p.shape)
 	if want != h.fn.Kind() {
-		return nil, invokeError(errUnknownEvent(fmt.Sprintf("%s event sent to %s function %q", shape, h.fn.Kind(), h.fn.Name())))
+		return nil, invokeError(errUnknownEvent(fmt.Sprintf("%s event sent to %s function %q", p.shape, h.fn.Kind(), h.fn.Name())))
 	}
 	// One allocation holds the invocation and, for HTTP, the request's
 	// parts.
@@ -77,7 +80,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		hst *httpState
 		st  *invState
 	)
-	if shape == shapeHTTP {
+	if p.shape == shapeHTTP {
 		hst = &httpState{}
 		st = &hst.invState
 	} else {
@@ -86,11 +89,15 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	ctx, cancel := h.invocation(ctx, st)
 	defer cancel()
 	var out []byte
-	switch shape {
+	switch p.shape {
 	case shapeHTTP:
-		out, err = h.invokeHTTP(ctx, hst, payload)
-	case shapeSQS, shapeSNS, shapeS3:
-		out, err = h.invokeRecords(ctx, st, payload)
+		out, err = h.invokeHTTP(ctx, hst, p.http, payload)
+	case shapeSQS:
+		out, err = h.invokeSQS(ctx, st, payload)
+	case shapeSNS:
+		err = h.invokeSNS(ctx, st, payload)
+	case shapeS3:
+		err = h.invokeS3(ctx, st, payload)
 	case shapeSchedule:
 		err = h.invokeSchedule(ctx, st, payload)
 	}
@@ -142,20 +149,35 @@ func (st *invState) setID(id string) {
 	}
 }
 
-func (h *Handler) invokeHTTP(ctx context.Context, st *httpState, payload []byte) ([]byte, error) {
-	s := scanner{b: payload}
-	s.object()
-	e := getEvent()
-	defer putEvent(e)
-	decodeHTTPEvent(&s, e)
-	if s.err != nil {
-		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: decoding HTTP event: %w", s.err)
+// invokeHTTP decodes an HTTP event of format f, serves it and encodes the
+// response as that integration requires.
+func (h *Handler) invokeHTTP(ctx context.Context, st *httpState, f httpFormat, payload []byte) ([]byte, error) {
+	var (
+		r   *http.Request
+		err error
+	)
+	switch f {
+	case formatV2:
+		e := getV2Event()
+		defer putV2Event(e) // after ServeHTTP: the body may be read from e
+		if err := e.decode(payload); err != nil {
+			return nil, decodeError("HTTP API", err)
+		}
+		r, err = requestV2(ctx, st, e)
+	case formatV1:
+		var ev events.APIGatewayProxyRequest
+		if err := json.Unmarshal(payload, &ev, numberOptions); err != nil {
+			return nil, decodeError("REST API", err)
+		}
+		r, err = requestV1(ctx, st, &ev)
+	default:
+		var ev events.ALBTargetGroupRequest
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, decodeError("ALB", err)
+		}
+		f = albFormat(&ev)
+		r, err = requestALB(ctx, st, &ev)
 	}
-	f, ok := e.format()
-	if !ok {
-		return nil, errUnknownEvent("HTTP event without a method")
-	}
-	r, err := newRequest(ctx, st, e, f)
 	if err != nil {
 		return nil, err
 	}

@@ -1,79 +1,27 @@
 package awslambda
 
 import (
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 )
 
-// arena copies the strings an HTTP request keeps out of the payload (which
-// aws-lambda-go reuses for the next invocation) into one allocation, sized
-// up front by httpEvent.arenaSize. A string it returned stays valid when it
-// grows: the bytes behind it are never written again.
-type arena struct {
-	b   strings.Builder
-	tmp []byte // unescaping and canonicalizing scratch, pooled with the event
-}
-
-// str returns r's decoded contents.
-func (a *arena) str(r rawString) string {
-	if !r.esc {
-		return a.bytes(r.b)
+// canonicalHeader returns the canonical form of header name k, as
+// http.CanonicalHeaderKey does, without allocating for the names API
+// Gateway, ALB and browsers commonly send.
+func canonicalHeader(k string) string {
+	if c := commonName(k); c != "" {
+		return c
 	}
-	a.tmp = appendUnescaped(a.tmp[:0], r.b)
-	return a.bytes(a.tmp)
-}
-
-// bytes returns a copy of b as a string.
-func (a *arena) bytes(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	start := a.b.Len()
-	a.b.Write(b)
-	return a.since(start)
-}
-
-// since returns what was written from offset start on.
-func (a *arena) since(start int) string { return a.b.String()[start:] }
-
-// method returns an HTTP method, without copying the common ones.
-func (a *arena) method(r rawString) string {
-	if !r.esc {
-		switch string(r.b) {
-		case http.MethodGet:
-			return http.MethodGet
-		case http.MethodPost:
-			return http.MethodPost
-		case http.MethodPut:
-			return http.MethodPut
-		case http.MethodPatch:
-			return http.MethodPatch
-		case http.MethodDelete:
-			return http.MethodDelete
-		case http.MethodHead:
-			return http.MethodHead
-		case http.MethodOptions:
-			return http.MethodOptions
-		}
-	}
-	return a.str(r)
-}
-
-// canonical returns the canonical form of header name k, as
-// http.CanonicalHeaderKey does.
-func (a *arena) canonical(k []byte) string {
-	c, ok := appendCanonical(a.tmp[:0], k)
-	if !ok {
-		return http.CanonicalHeaderKey(string(k))
-	}
-	a.tmp = c
-	return a.bytes(c)
+	return http.CanonicalHeaderKey(k)
 }
 
 // commonName returns the canonical form of header name k when it is one of
 // the names API Gateway, ALB and browsers commonly send (interned, so it
 // costs nothing), and "" otherwise.
-func commonName(k []byte) string {
+func commonName(k string) string {
 	var buf [32]byte
 	if len(k) > len(buf) {
 		return ""
@@ -88,9 +36,10 @@ func commonName(k []byte) string {
 // appendCanonical appends the canonical form of a header name made of
 // letters, digits, '-', '_' and '.' ("content-type" → "Content-Type"); ok
 // is false for other names.
-func appendCanonical(dst, k []byte) ([]byte, bool) {
+func appendCanonical(dst []byte, k string) ([]byte, bool) {
 	upper := true
-	for _, c := range k {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
 		switch {
 		case c >= 'a' && c <= 'z':
 			if upper {
@@ -124,3 +73,67 @@ var commonHeaders = func() map[string]string {
 	}
 	return m
 }()
+
+// singleHeaders returns the header of a single-value header map (v2,
+// v1's "headers", ALB's single-value mode), every name canonical, with
+// room for extra more names; all values share one backing array, whose
+// extra spare slots it returns for those.
+func singleHeaders(in map[string]string, extra int) (http.Header, []string) {
+	h := make(http.Header, len(in)+extra)
+	vals := make([]string, len(in)+extra)
+	i := 0
+	for k, v := range in {
+		name := canonicalHeader(k)
+		if old, dup := h[name]; dup {
+			// Names differing only in case ("ACCEPT", "accept").
+			h[name] = append(old, v)
+			continue
+		}
+		vals[i] = v
+		h[name] = vals[i : i+1 : i+1]
+		i++
+	}
+	return h, vals[len(in):]
+}
+
+// multiHeaders returns the header of a multi-value header map (v1's and
+// ALB's "multiValueHeaders"), every name canonical.
+func multiHeaders(in map[string][]string) http.Header {
+	h := make(http.Header, len(in))
+	for k, vs := range in {
+		name := canonicalHeader(k)
+		h[name] = append(h[name], vs...)
+	}
+	return h
+}
+
+// encodeQuery rebuilds the query string of a v1 or ALB event from its
+// parameter maps, preferring the multi-value one when the event has it, in
+// key order. escape is false when the parameters arrive still escaped
+// (ALB).
+func encodeQuery(single map[string]string, multi map[string][]string, escape bool) string {
+	var b strings.Builder
+	add := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		if escape {
+			k, v = url.QueryEscape(k), url.QueryEscape(v)
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(v)
+	}
+	if multi != nil {
+		for _, k := range slices.Sorted(maps.Keys(multi)) {
+			for _, v := range multi[k] {
+				add(k, v)
+			}
+		}
+		return b.String()
+	}
+	for _, k := range slices.Sorted(maps.Keys(single)) {
+		add(k, single[k])
+	}
+	return b.String()
+}

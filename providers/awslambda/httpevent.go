@@ -2,6 +2,10 @@ package awslambda
 
 import (
 	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // httpFormat says which HTTP integration sent an event; it decides how the
@@ -15,236 +19,70 @@ const (
 	formatALBMulti                       // Application Load Balancer, multi-value headers
 )
 
-// httpEvent is the union of the fields of every HTTP event shape, filled in
-// one pass. Only the fields the request needs are kept, as raw JSON string
-// contents that alias the payload: newRequest copies what the request keeps
-// into one allocation. httpEvents are pooled; the payload must stay
-// unchanged until the event is put back.
-type httpEvent struct {
-	v2        bool // "version": "2.0"
-	rawPath   rawString
-	rawQuery  rawString
-	path      rawString // v1, ALB
-	method    rawString // v1, ALB (top level)
-	cookies   []rawString
-	hasCookie bool
-
-	headers     []rawHeader // "headers": one entry per key
-	mvHeaders   []rawHeader // "multiValueHeaders": one entry per value
-	hasMVHeader bool        // "multiValueHeaders" is an object
-	query       []rawPair   // "queryStringParameters" (v1, ALB)
-	mvQuery     []rawPair   // "multiValueQueryStringParameters"
-	hasMVQ      bool        // "multiValueQueryStringParameters" is an object
-
-	body   rawString
-	base64 bool
-
-	// requestContext
-	ctxHTTP    bool      // requestContext.http present (v2)
-	ctxELB     bool      // requestContext.elb present (ALB)
-	ctxMethod  rawString // requestContext.http.method
-	requestID  rawString
-	sourceIP   rawString
-	domainName rawString
-	claims     []byte // raw requestContext.authorizer.jwt.claims (or .claims)
-	scopes     []byte // raw requestContext.authorizer.jwt.scopes
-
-	scratch []byte // the decoded body when it is escaped or base64
-	tmp     []byte // the arena's scratch
+// v2Event is the decoding target of HTTP API (payload 2.0) and Function
+// URL events: aws-lambda-go's events.APIGatewayV2HTTPRequest (a Function
+// URL event is a subset of it). v2Events are pooled with their header,
+// query and cookie storage, so an invocation allocates only the strings
+// the decoder does not find in its cache of recent ones.
+type v2Event struct {
+	ev events.APIGatewayV2HTTPRequest
+	// jwt holds requestContext.authorizer.jwt as sent: API Gateway
+	// passes claims as strings, but numbers, arrays and objects are kept
+	// too, and decoded only if the handler calls AuthorizerFrom.
+	jwt     rawJWT
+	hasJWT  bool
+	scratch []byte // the base64-decoded body
+	opts    json.Options
 }
 
-// rawString is a JSON string's contents between the quotes, aliasing the
-// payload, still escaped if esc.
-type rawString struct {
-	b   []byte
-	esc bool
+// rawJWT is an HTTP API JWT authorizer's claims and scopes, undecoded.
+type rawJWT struct {
+	Claims jsontext.Value `json:"claims"`
+	Scopes jsontext.Value `json:"scopes"`
 }
 
-// rawHeader is one header value and its name as written in the event,
-// with the name's canonical form when it is a common one.
-type rawHeader struct {
-	name  []byte
-	canon string // commonName(name)
-	val   rawString
-}
+var v2Pool = sync.Pool{New: func() any {
+	e := &v2Event{}
+	e.opts = json.WithUnmarshalers(json.UnmarshalFromFunc(e.unmarshalJWT))
+	return e
+}}
 
-// rawPair is one query parameter.
-type rawPair struct {
-	k []byte
-	v rawString
-}
+func getV2Event() *v2Event { return v2Pool.Get().(*v2Event) }
 
-var eventPool = sync.Pool{New: func() any { return &httpEvent{} }}
-
-func getEvent() *httpEvent { return eventPool.Get().(*httpEvent) }
-
-// putEvent empties e, keeping its slices' storage but nothing that points
-// into the payload, and pools it.
-func putEvent(e *httpEvent) {
-	clear(e.cookies)
-	clear(e.headers)
-	clear(e.mvHeaders)
-	clear(e.query)
-	clear(e.mvQuery)
-	scratch := e.scratch[:0]
-	if cap(scratch) > 1<<20 {
-		scratch = nil // do not pin large bodies
+// putV2Event empties e, keeping the storage of its maps, slices and
+// authorizer, and pools it.
+func putV2Event(e *v2Event) {
+	ev := &e.ev
+	h, q, p, s, c := ev.Headers, ev.QueryStringParameters, ev.PathParameters, ev.StageVariables, ev.Cookies
+	if len(h) > 64 {
+		h = nil // do not keep a map grown by an unusual event
 	}
-	*e = httpEvent{
-		cookies: e.cookies[:0], headers: e.headers[:0], mvHeaders: e.mvHeaders[:0],
-		query: e.query[:0], mvQuery: e.mvQuery[:0], scratch: scratch, tmp: e.tmp[:0],
+	clear(h)
+	clear(q)
+	clear(p)
+	clear(s)
+	clear(c)
+	auth := ev.RequestContext.Authorizer
+	if auth != nil {
+		// The JWT description stays empty: unmarshalJWT fills e.jwt.
+		*auth = events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: auth.JWT}
 	}
-	eventPool.Put(e)
-}
-
-// format classifies the event. ok is false when it is not an HTTP event of
-// a known shape.
-func (e *httpEvent) format() (httpFormat, bool) {
-	switch {
-	case e.ctxELB:
-		if e.hasMVHeader || e.hasMVQ {
-			return formatALBMulti, true
-		}
-		return formatALB, true
-	case e.v2 || e.ctxHTTP:
-		return formatV2, len(e.ctxMethod.b) > 0
-	case len(e.method.b) > 0:
-		return formatV1, true
+	*ev = events.APIGatewayV2HTTPRequest{Headers: h, QueryStringParameters: q, PathParameters: p, StageVariables: s, Cookies: c[:0]}
+	ev.RequestContext.Authorizer = auth
+	e.jwt.Claims, e.jwt.Scopes, e.hasJWT = e.jwt.Claims[:0], e.jwt.Scopes[:0], false
+	if cap(e.scratch) > 1<<20 {
+		e.scratch = nil // do not pin large bodies
 	}
-	return 0, false
+	v2Pool.Put(e)
 }
 
-// decodeHTTPEvent fills e from the payload's top-level object, which the
-// caller has already opened.
-func decodeHTTPEvent(s *scanner, e *httpEvent) {
-	s.members(func(k []byte) {
-		switch string(k) {
-		case "version":
-			v := s.rawString()
-			e.v2 = !v.esc && string(v.b) == "2.0"
-		case "rawPath":
-			e.rawPath = s.rawString()
-		case "rawQueryString":
-			e.rawQuery = s.rawString()
-		case "path":
-			e.path = s.rawString()
-		case "httpMethod":
-			e.method = s.rawString()
-		case "cookies":
-			e.hasCookie = true
-			if s.array() {
-				for s.more() {
-					e.cookies = append(e.cookies, s.rawString())
-				}
-			}
-		case "headers":
-			s.fields(func(k []byte) { e.headers = append(e.headers, rawHeader{k, commonName(k), s.rawString()}) })
-		case "multiValueHeaders":
-			e.hasMVHeader = s.fields(func(k []byte) {
-				if s.array() {
-					canon := commonName(k)
-					for s.more() {
-						e.mvHeaders = append(e.mvHeaders, rawHeader{k, canon, s.rawString()})
-					}
-				}
-			})
-		case "queryStringParameters":
-			e.query, _ = readQuery(s, e.query[:0], false)
-		case "multiValueQueryStringParameters":
-			e.mvQuery, e.hasMVQ = readQuery(s, e.mvQuery[:0], true)
-		case "body":
-			e.body = s.rawString()
-		case "isBase64Encoded":
-			e.base64 = s.boolean()
-		case "requestContext":
-			decodeRequestContext(s, e)
-		default:
-			s.skip()
-		}
-	})
+// decode fills e from payload.
+func (e *v2Event) decode(payload []byte) error {
+	return json.Unmarshal(payload, &e.ev, e.opts)
 }
 
-// rawString reads a string value as a rawString (null reads as empty).
-func (s *scanner) rawString() rawString {
-	b, esc, _ := s.rawStr()
-	return rawString{b, esc}
-}
-
-// readQuery reads a query parameter object (multi: of arrays) into q and
-// reports whether it was an object (not null).
-func readQuery(s *scanner, q []rawPair, multi bool) ([]rawPair, bool) {
-	isObject := s.fields(func(k []byte) {
-		if !multi {
-			q = append(q, rawPair{k, s.rawString()})
-			return
-		}
-		if s.array() {
-			for s.more() {
-				q = append(q, rawPair{k, s.rawString()})
-			}
-		}
-	})
-	return q, isObject
-}
-
-func decodeRequestContext(s *scanner, e *httpEvent) {
-	s.fields(func(k []byte) {
-		switch string(k) {
-		case "requestId":
-			e.requestID = s.rawString()
-		case "domainName":
-			e.domainName = s.rawString()
-		case "elb":
-			e.ctxELB = true
-			s.skip()
-		case "http":
-			e.ctxHTTP = true
-			s.fields(func(k []byte) {
-				switch string(k) {
-				case "method":
-					e.ctxMethod = s.rawString()
-				case "sourceIp":
-					e.sourceIP = s.rawString()
-				default:
-					s.skip()
-				}
-			})
-		case "identity":
-			s.fields(func(k []byte) {
-				if string(k) == "sourceIp" && len(e.sourceIP.b) == 0 {
-					e.sourceIP = s.rawString()
-				} else {
-					s.skip()
-				}
-			})
-		case "authorizer":
-			decodeAuthorizer(s, e)
-		default:
-			s.skip()
-		}
-	})
-}
-
-// decodeAuthorizer keeps the raw claims of an HTTP API JWT authorizer (or
-// a REST API Cognito authorizer's "claims"), decoded later only if asked.
-func decodeAuthorizer(s *scanner, e *httpEvent) {
-	s.fields(func(k []byte) {
-		switch string(k) {
-		case "jwt":
-			s.fields(func(k []byte) {
-				switch string(k) {
-				case "claims":
-					e.claims = s.raw()
-				case "scopes":
-					e.scopes = s.raw()
-				default:
-					s.skip()
-				}
-			})
-		case "claims":
-			e.claims = s.raw()
-		default:
-			s.skip()
-		}
-	})
+// unmarshalJWT keeps the JWT authorizer's claims and scopes raw in e.
+func (e *v2Event) unmarshalJWT(dec *jsontext.Decoder, _ *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription) error {
+	e.hasJWT = true
+	return json.UnmarshalDecode(dec, &e.jwt)
 }

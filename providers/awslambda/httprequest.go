@@ -4,220 +4,229 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/faaskit/faas/sdk"
+	"github.com/go-json-experiment/json"
 )
 
-// httpState is what one HTTP invocation keeps besides the header map and
-// the request's strings, allocated at once.
+// httpState is what one HTTP invocation keeps besides the header map,
+// allocated at once.
 type httpState struct {
 	invState
-	url  url.URL
-	body bodyReader
-	auth lazyAuthorizer
-	actx authContext
+	url   url.URL
+	sbody stringBody
+	bbody bytesBody
+	auth  lazyAuthorizer
+	actx  authContext
 }
 
-// newRequest turns a decoded HTTP event into the *http.Request the
-// function sees, exactly: the raw (still escaped) path where the platform
-// keeps it, every query value in order, every header value, the v2
-// cookies array as one Cookie header, and the body decoded from base64.
-// The strings the request keeps are copied out of the payload into one
-// allocation (see arena); the body is read in place, from the payload or
-// from e's pooled buffer, so it is valid until ServeHTTP returns, as
-// net/http specifies.
-func newRequest(ctx context.Context, st *httpState, e *httpEvent, f httpFormat) (*http.Request, error) {
-	body, err := e.bodyBytes()
+// httpParts is what every HTTP format gives the request besides its URL.
+type httpParts struct {
+	method, host, remote, requestID string
+	header                          http.Header
+	uri                             string // the request URI, when the URL's own is not it
+}
+
+// requestV2 turns an HTTP API (payload 2.0) or Function URL event into the
+// *http.Request the function sees, exactly: the raw (still escaped) path,
+// the raw query string, every header (values API Gateway joined with
+// commas stay joined), the cookies array as one Cookie header, and the
+// body decoded from base64. The strings are the decoded event's own; the
+// body is read in place, from the event or from e's pooled buffer, so it
+// is valid until ServeHTTP returns, as net/http specifies.
+func requestV2(ctx context.Context, st *httpState, e *v2Event) (*http.Request, error) {
+	ev := &e.ev
+	rc := &ev.RequestContext
+	if rc.HTTP.Method == "" {
+		return nil, errUnknownEvent("HTTP event without a method")
+	}
+	u := &st.url
+	if err := setRawPath(u, ev.RawPath); err != nil {
+		return nil, err
+	}
+	u.RawQuery = ev.RawQueryString
+	p := httpParts{method: rc.HTTP.Method, host: rc.DomainName, remote: rc.HTTP.SourceIP, requestID: rc.RequestID}
+	// One allocation holds the strings the request derives from the
+	// event: its URI, the Cookie header and the raw JWT claims and scopes.
+	var a strings.Builder
+	uri := ev.RawPath != "" && u.EscapedPath() == ev.RawPath
+	size := len(e.jwt.Claims) + len(e.jwt.Scopes)
+	if uri {
+		size += len(ev.RawPath) + 1 + len(ev.RawQueryString)
+	}
+	for _, c := range ev.Cookies {
+		size += len(c) + 2
+	}
+	a.Grow(size)
+	if uri {
+		if ev.RawQueryString == "" {
+			p.uri = ev.RawPath
+		} else {
+			a.WriteString(ev.RawPath)
+			a.WriteByte('?')
+			a.WriteString(ev.RawQueryString)
+			p.uri = a.String()
+		}
+	}
+	var spare []string
+	p.header, spare = singleHeaders(ev.Headers, min(len(ev.Cookies), 1))
+	if len(ev.Cookies) > 0 {
+		// Function URLs may also copy cookies into the cookie header;
+		// the array is authoritative, so it replaces the header.
+		start := a.Len()
+		for i, c := range ev.Cookies {
+			if i > 0 {
+				a.WriteString("; ")
+			}
+			a.WriteString(c)
+		}
+		spare[0] = a.String()[start:]
+		p.header["Cookie"] = spare[:1:1]
+	}
+	if e.hasJWT && len(e.jwt.Claims) > 0 {
+		start := a.Len()
+		a.Write(e.jwt.Claims)
+		mid := a.Len()
+		a.Write(e.jwt.Scopes)
+		all := a.String()
+		st.auth.raw, st.auth.scopes = all[start:mid], all[mid:]
+	}
+	if ev.IsBase64Encoded && ev.Body != "" {
+		b, err := appendBase64(e.scratch[:0], ev.Body)
+		if err != nil {
+			return nil, err
+		}
+		e.scratch = b
+		st.bbody.Reset(b)
+		return newRequest(ctx, st, &p, &st.bbody, len(b)), nil
+	}
+	st.sbody.Reset(ev.Body)
+	return newRequest(ctx, st, &p, &st.sbody, len(ev.Body)), nil
+}
+
+// requestV1 turns a REST API (v1 proxy) event into the function's
+// *http.Request: the path as API Gateway decoded it, the query rebuilt
+// from the multi-value parameters (or the single-value ones), every
+// header value (multi-value headers preferred), the body decoded from
+// base64. A Cognito authorizer's claims are available to AuthorizerFrom.
+func requestV1(ctx context.Context, st *httpState, ev *events.APIGatewayProxyRequest) (*http.Request, error) {
+	if ev.HTTPMethod == "" {
+		return nil, errUnknownEvent("HTTP event without a method")
+	}
+	rc := &ev.RequestContext
+	p := httpParts{method: ev.HTTPMethod, host: rc.DomainName, remote: rc.Identity.SourceIP, requestID: rc.RequestID}
+	st.url.Path = ev.Path
+	st.url.RawQuery = encodeQuery(ev.QueryStringParameters, ev.MultiValueQueryStringParameters, true)
+	if ev.MultiValueHeaders != nil {
+		p.header = multiHeaders(ev.MultiValueHeaders)
+	} else {
+		p.header, _ = singleHeaders(ev.Headers, 0)
+	}
+	if claims, ok := rc.Authorizer["claims"].(map[string]any); ok {
+		st.auth.claims = claims
+	}
+	return bodyRequest(ctx, st, &p, ev.Body, ev.IsBase64Encoded)
+}
+
+// requestALB turns an ALB event into the function's *http.Request: the
+// path and query exactly as the client sent them (ALB decodes neither),
+// every header value (multi-value headers in multi-value mode), the body
+// decoded from base64.
+func requestALB(ctx context.Context, st *httpState, ev *events.ALBTargetGroupRequest) (*http.Request, error) {
+	p := httpParts{method: ev.HTTPMethod}
+	if err := setRawPath(&st.url, ev.Path); err != nil {
+		return nil, err
+	}
+	st.url.RawQuery = encodeQuery(ev.QueryStringParameters, ev.MultiValueQueryStringParameters, false)
+	if ev.MultiValueHeaders != nil {
+		p.header = multiHeaders(ev.MultiValueHeaders)
+	} else {
+		p.header, _ = singleHeaders(ev.Headers, 0)
+	}
+	return bodyRequest(ctx, st, &p, ev.Body, ev.IsBase64Encoded)
+}
+
+// albFormat returns the format of an ALB event: multi-value when the
+// target group sent multi-value headers or query parameters.
+func albFormat(ev *events.ALBTargetGroupRequest) httpFormat {
+	if ev.MultiValueHeaders != nil || ev.MultiValueQueryStringParameters != nil {
+		return formatALBMulti
+	}
+	return formatALB
+}
+
+// bodyRequest finishes a v1 or ALB request with its body.
+func bodyRequest(ctx context.Context, st *httpState, p *httpParts, body string, b64 bool) (*http.Request, error) {
+	if b64 && body != "" {
+		b, err := appendBase64(nil, body)
+		if err != nil {
+			return nil, err
+		}
+		st.bbody.Reset(b)
+		return newRequest(ctx, st, p, &st.bbody, len(b)), nil
+	}
+	st.sbody.Reset(body)
+	return newRequest(ctx, st, p, &st.sbody, len(body)), nil
+}
+
+// appendBase64 appends the base64-decoded body to dst.
+func appendBase64(dst []byte, body string) ([]byte, error) {
+	b, err := base64.StdEncoding.AppendDecode(dst, []byte(body))
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeInvalidInput, "awslambda: request body is not valid base64: %w", err)
 	}
-	hdrs, multi := e.headers, false
-	if (f == formatV1 || f == formatALBMulti) && e.hasMVHeader {
-		hdrs, multi = e.mvHeaders, true
-	}
-	a := arena{tmp: e.tmp}
-	defer func() { e.tmp = a.tmp }()
-	size := e.arenaSize(f, hdrs)
-	if st.inv.ID == "" {
-		// Outside Lambda the request ID stands in for the invocation ID.
-		a.b.Grow(size + len(e.requestID.b))
-		st.setID(a.str(e.requestID))
-	} else {
-		a.b.Grow(size)
-	}
+	return b, nil
+}
 
+// newRequest assembles the request: st.url is set, body holds n bytes.
+// The Host header becomes the request's Host (the event's domain name
+// otherwise).
+func newRequest(ctx context.Context, st *httpState, p *httpParts, body io.ReadCloser, n int) *http.Request {
 	u := &st.url
-	m := e.method
-	if f == formatV2 {
-		m = e.ctxMethod
-	}
-	method := a.method(m)
-	var uri, path string
-	switch f {
-	case formatV2:
-		start := a.b.Len()
-		path = a.str(e.rawPath)
-		if len(e.rawQuery.b) > 0 {
-			a.b.WriteByte('?')
-			u.RawQuery = a.str(e.rawQuery)
-		}
-		uri = a.since(start)
-		if err := setRawPath(u, path); err != nil {
-			return nil, err
-		}
-	case formatV1:
-		u.Path = a.str(e.path)
-		u.RawQuery = encodeQuery(e.query, e.mvQuery, e.hasMVQ, &a, url.QueryEscape)
-	case formatALB, formatALBMulti:
-		// ALB passes the path and query exactly as the client sent them.
-		if err := setRawPath(u, a.str(e.path)); err != nil {
-			return nil, err
-		}
-		u.RawQuery = encodeQuery(e.query, e.mvQuery, e.hasMVQ, &a, nil)
-	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	// The v2 path and query were copied side by side: they are the
-	// request URI when the path needs no other escaping.
-	if uri == "" || u.EscapedPath() != path {
-		uri = requestURI(u)
+	uri := p.uri
+	if uri == "" {
+		uri = u.RequestURI()
 	}
-
-	cookie := f == formatV2 && e.hasCookie && len(e.cookies) > 0
-	h, vals := makeHeader(len(hdrs), cookie)
-	if multi {
-		a.multiHeaders(h, vals, hdrs)
-	} else {
-		a.singleHeaders(h, vals, hdrs)
-	}
-	if cookie {
-		// Function URLs may also copy cookies into the cookie header;
-		// the array is authoritative, so it replaces the header.
-		start := a.b.Len()
-		for i, c := range e.cookies {
-			if i > 0 {
-				a.b.WriteString("; ")
-			}
-			a.str(c)
-		}
-		vals[len(vals)-1] = a.since(start)
-		h["Cookie"] = vals[len(vals)-1:]
-	}
-	host := a.str(e.domainName)
-	if v, ok := h["Host"]; ok {
+	host := p.host
+	if v, ok := p.header["Host"]; ok {
 		if len(v) > 0 {
 			host = v[0]
 		}
-		delete(h, "Host")
+		delete(p.header, "Host")
+	}
+	if st.inv.ID == "" {
+		// Outside Lambda the request ID stands in for the invocation ID.
+		st.setID(p.requestID)
 	}
 	r := &http.Request{
-		Method:     method,
+		Method:     p.method,
 		URL:        u,
 		Proto:      "HTTP/1.1",
 		ProtoMajor: 1,
 		ProtoMinor: 1,
-		Header:     h,
+		Header:     p.header,
 		Host:       host,
-		RemoteAddr: a.str(e.sourceIP),
+		RemoteAddr: p.remote,
 		RequestURI: uri,
+		Body:       http.NoBody,
 	}
-	if len(body) > 0 {
-		st.body.Reset(body)
-		r.Body = &st.body
-		r.ContentLength = int64(len(body))
-	} else {
-		r.Body = http.NoBody
+	if n > 0 {
+		r.Body, r.ContentLength = body, int64(n)
 	}
-	if e.claims != nil {
-		st.auth.raw, st.auth.scopes = a.bytes(e.claims), a.bytes(e.scopes)
+	if st.auth.raw != "" || st.auth.claims != nil {
 		st.actx = authContext{Context: ctx, auth: &st.auth}
 		ctx = &st.actx
 	}
-	return r.WithContext(ctx), nil
-}
-
-// arenaSize bounds the bytes of the strings newRequest keeps from e (with
-// hdrs the header list it uses), but for the request ID: escaped strings
-// only shrink.
-func (e *httpEvent) arenaSize(f httpFormat, hdrs []rawHeader) int {
-	n := len(e.method.b) + len(e.ctxMethod.b) + len(e.sourceIP.b) + len(e.domainName.b) + len(e.claims) + len(e.scopes)
-	for _, h := range hdrs {
-		n += len(h.val.b)
-		if h.canon == "" {
-			n += len(h.name)
-		}
-	}
-	if f == formatV2 {
-		n += len(e.rawPath.b) + 1 + len(e.rawQuery.b)
-		for _, c := range e.cookies {
-			n += len(c.b) + 2
-		}
-		return n
-	}
-	n += len(e.path.b)
-	q := e.query
-	if e.hasMVQ {
-		q = e.mvQuery
-	}
-	for _, p := range q {
-		n += len(p.k) + len(p.v.b) + 2
-	}
-	return n
-}
-
-// makeHeader returns an empty header map for n values and one backing
-// array for them, with a last spare slot for the Cookie header if cookie.
-func makeHeader(n int, cookie bool) (http.Header, []string) {
-	if cookie {
-		return make(http.Header, n+1), make([]string, n+1)
-	}
-	return make(http.Header, n), make([]string, n)
-}
-
-// singleHeaders adds one value per entry, canonicalizing names.
-func (a *arena) singleHeaders(h http.Header, vals []string, hdrs []rawHeader) {
-	for i, rh := range hdrs {
-		name := rh.canon
-		if name == "" {
-			name = a.canonical(rh.name)
-		}
-		v := a.str(rh.val)
-		if old, dup := h[name]; dup {
-			h[name] = append(old, v)
-			continue
-		}
-		vals[i] = v
-		h[name] = vals[i : i+1 : i+1]
-	}
-}
-
-// multiHeaders adds multi-value entries: the values of one key are
-// consecutive.
-func (a *arena) multiHeaders(h http.Header, vals []string, hdrs []rawHeader) {
-	for i := 0; i < len(hdrs); {
-		j := i + 1
-		for j < len(hdrs) && bytes.Equal(hdrs[j].name, hdrs[i].name) {
-			j++
-		}
-		name := hdrs[i].canon
-		if name == "" {
-			name = a.canonical(hdrs[i].name)
-		}
-		for k := i; k < j; k++ {
-			vals[k] = a.str(hdrs[k].val)
-		}
-		if old, dup := h[name]; dup {
-			h[name] = append(old, vals[i:j]...)
-		} else {
-			h[name] = vals[i:j:j]
-		}
-		i = j
-	}
+	return r.WithContext(ctx)
 }
 
 // setRawPath sets the path from its escaped form, keeping the escaping
@@ -235,79 +244,17 @@ func setRawPath(u *url.URL, raw string) error {
 	return nil
 }
 
-// encodeQuery rebuilds the query string of a v1 or ALB event, preferring
-// the multi-value parameters. escape is nil when values arrive still
-// escaped (ALB); then the query is built in the arena.
-func encodeQuery(single, mv []rawPair, hasMV bool, a *arena, escape func(string) string) string {
-	q := single
-	if hasMV {
-		q = mv
-	}
-	if len(q) == 0 {
-		return ""
-	}
-	if escape == nil {
-		start := a.b.Len()
-		for i, p := range q {
-			if i > 0 {
-				a.b.WriteByte('&')
-			}
-			a.b.Write(p.k)
-			a.b.WriteByte('=')
-			a.str(p.v)
-		}
-		return a.since(start)
-	}
-	var b strings.Builder
-	for i, p := range q {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(escape(a.bytes(p.k)))
-		b.WriteByte('=')
-		b.WriteString(escape(a.str(p.v)))
-	}
-	return b.String()
-}
-
-func requestURI(u *url.URL) string {
-	p := u.EscapedPath()
-	if u.RawQuery == "" {
-		return p
-	}
-	return p + "?" + u.RawQuery
-}
-
-// bodyReader is the request body: the decoded bytes, read in place.
-type bodyReader struct{ bytes.Reader }
+// stringBody is a request body read in place from the event's body string.
+type stringBody struct{ strings.Reader }
 
 // Close implements io.Closer.
-func (*bodyReader) Close() error { return nil }
+func (*stringBody) Close() error { return nil }
 
-// bodyBytes returns the request body, unescaped and decoded from base64 if
-// flagged, in e's pooled buffer when it is not the payload itself.
-func (e *httpEvent) bodyBytes() ([]byte, error) {
-	src := e.body.b
-	if e.body.esc {
-		if !e.base64 {
-			e.scratch = appendUnescaped(e.scratch[:0], src)
-			return e.scratch, nil
-		}
-		src = appendUnescaped(nil, src) // base64 with escaped '/': rare
-	}
-	if !e.base64 || len(src) == 0 {
-		return src, nil
-	}
-	n := base64.StdEncoding.DecodedLen(len(src))
-	if cap(e.scratch) < n {
-		e.scratch = make([]byte, n)
-	}
-	n, err := base64.StdEncoding.Decode(e.scratch[:n], src)
-	if err != nil {
-		return nil, err
-	}
-	return e.scratch[:n], nil
-}
+// bytesBody is a request body read in place from decoded bytes.
+type bytesBody struct{ bytes.Reader }
+
+// Close implements io.Closer.
+func (*bytesBody) Close() error { return nil }
 
 type authorizerKey struct{}
 
@@ -321,11 +268,13 @@ type Authorizer struct {
 	Scopes []string
 }
 
-// lazyAuthorizer holds the raw claims and scopes; they are decoded on the
-// first AuthorizerFrom, so requests whose handler never asks pay only a
-// copy.
+// lazyAuthorizer holds an HTTP API JWT authorizer's raw claims and
+// scopes, decoded on the first AuthorizerFrom, so requests whose handler
+// never asks pay only a copy; or a REST API Cognito authorizer's claims,
+// decoded with the event.
 type lazyAuthorizer struct {
 	raw, scopes string // JSON
+	claims      map[string]any
 	once        sync.Once
 	a           *Authorizer
 }
@@ -340,17 +289,16 @@ func AuthorizerFrom(ctx context.Context) *Authorizer {
 		return nil
 	}
 	l.once.Do(func() {
-		s := scanner{b: []byte(l.raw)}
-		claims, _ := s.value().(map[string]any)
-		if s.err != nil || claims == nil {
+		claims := l.claims
+		if l.raw != "" && json.Unmarshal([]byte(l.raw), &claims, numberOptions) != nil {
+			return
+		}
+		if claims == nil {
 			return
 		}
 		var scopes []string
-		if l.scopes != "" {
-			ss := scanner{b: []byte(l.scopes)}
-			if scopes = ss.stringSlice(); ss.err != nil {
-				scopes = nil
-			}
+		if l.scopes != "" && json.Unmarshal([]byte(l.scopes), &scopes) != nil {
+			scopes = nil
 		}
 		l.a = &Authorizer{Claims: claims, Scopes: scopes}
 	})
