@@ -24,6 +24,10 @@ import (
 // deployer tests; every AWS client reaches it through AWS_ENDPOINT_URL.
 var motoURL string
 
+// realEnv holds the AWS variables as they were before TestMain pointed
+// them at moto ("" if unset), for TestRealAccount.
+var realEnv = map[string]string{}
+
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
@@ -86,6 +90,7 @@ func startMoto() (stop func(), err error) {
 		"AWS_ENDPOINT_URL": motoURL, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
 		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_PROFILE": "",
 	} {
+		realEnv[k] = os.Getenv(k)
 		os.Setenv(k, v)
 	}
 	return stop, nil
