@@ -56,7 +56,7 @@ func fill(b *testing.B, coll *docstore.Collection, owners []string, n int) {
 // listPage reads one page of owner's to-dos older than the cursor ("" for
 // the first page), asking for one more to know whether a next page exists,
 // and returns the cursor of the next page.
-func listPage(ctx context.Context, b *testing.B, coll *docstore.Collection, owner, cursor string) string {
+func listPage(ctx context.Context, coll *docstore.Collection, owner, cursor string) (string, error) {
 	q := coll.Query().Where("owner", "=", owner)
 	if cursor == "" {
 		q = q.Where("list_order", ">", "")
@@ -73,14 +73,24 @@ func listPage(ctx context.Context, b *testing.B, coll *docstore.Collection, owne
 			break
 		}
 		if err != nil {
-			b.Fatal(err)
+			return "", err
 		}
 		if n++; n <= benchPage {
 			next = td.Order
 		}
 	}
 	if n != benchPage+1 {
-		b.Fatalf("page of %d to-dos, want %d", n, benchPage+1)
+		return "", fmt.Errorf("page of %d to-dos, want %d", n, benchPage+1)
+	}
+	return next, nil
+}
+
+// mustListPage is listPage failing b on error.
+func mustListPage(ctx context.Context, b *testing.B, coll *docstore.Collection, owner, cursor string) string {
+	b.Helper()
+	next, err := listPage(ctx, coll, owner, cursor)
+	if err != nil {
+		b.Fatal(err)
 	}
 	return next
 }
@@ -137,14 +147,14 @@ func BenchmarkListPartition(b *testing.B) {
 		b.Run(fmt.Sprintf("others=%d", others), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				listPage(ctx, b, colls[others], "alice", "")
+				mustListPage(ctx, b, colls[others], "alice", "")
 			}
 		})
 	}
 	b.Run("interleaved", func(b *testing.B) {
 		interleaved(b, "others=0", "others=100k",
-			func() { listPage(ctx, b, colls[0], "alice", "") },
-			func() { listPage(ctx, b, colls[100_000], "alice", "") })
+			func() { mustListPage(ctx, b, colls[0], "alice", "") },
+			func() { mustListPage(ctx, b, colls[100_000], "alice", "") })
 	})
 }
 
@@ -156,20 +166,20 @@ func BenchmarkDeepPage(b *testing.B) {
 	fill(b, coll, []string{"alice"}, 10_000)
 	cursors := []string{""}
 	for range 49 {
-		cursors = append(cursors, listPage(ctx, b, coll, "alice", cursors[len(cursors)-1]))
+		cursors = append(cursors, mustListPage(ctx, b, coll, "alice", cursors[len(cursors)-1]))
 	}
 	for _, page := range []int{1, 50} {
 		b.Run(fmt.Sprintf("page=%d", page), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				listPage(ctx, b, coll, "alice", cursors[page-1])
+				mustListPage(ctx, b, coll, "alice", cursors[page-1])
 			}
 		})
 	}
 	b.Run("interleaved", func(b *testing.B) {
 		interleaved(b, "page1", "page50",
-			func() { listPage(ctx, b, coll, "alice", cursors[0]) },
-			func() { listPage(ctx, b, coll, "alice", cursors[49]) })
+			func() { mustListPage(ctx, b, coll, "alice", cursors[0]) },
+			func() { mustListPage(ctx, b, coll, "alice", cursors[49]) })
 	})
 }
 
@@ -201,4 +211,30 @@ func BenchmarkConcurrentPut(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
 		})
 	}
+}
+
+// BenchmarkConcurrentList lists first pages of 64 users from 64 goroutines,
+// in a collection of 64,000 to-dos.
+func BenchmarkConcurrentList(b *testing.B) {
+	ctx := context.Background()
+	coll, _ := openBench(b)
+	var owners []string
+	for i := range 64 {
+		owners = append(owners, fmt.Sprintf("user%02d", i))
+	}
+	fill(b, coll, owners, 1000)
+	var seq atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		owner := owners[int(seq.Add(1))%len(owners)]
+		for pb.Next() {
+			if _, err := listPage(ctx, coll, owner, ""); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
 }

@@ -133,9 +133,9 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 	if err != nil {
 		return nil, wrapError(err, "open %s", abs)
 	}
-	// Readers each use a connection of the pool; keep a few idle ones so
-	// that concurrent queries do not reopen the file.
-	db.SetMaxIdleConns(8)
+	// Readers each use a connection of the pool. Keep many idle between
+	// queries, so that bursts of concurrent queries do not reopen the file.
+	db.SetMaxIdleConns(64)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		_ = db.Close()
