@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/smithy-go/middleware"
 
@@ -89,6 +90,8 @@ func changeCode(t *testing.T, tg *deploy.Target, comment string) {
 // outputs and the mutating calls made.
 func deployOnce(t *testing.T, p Provider, c *calls, tg *deploy.Target) (*deploy.Plan, *deploy.Outputs, []string, error) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("deploy (plan + apply) took %v", time.Since(start).Round(time.Millisecond)) }()
 	c.reset(c.failAt)
 	pl, err := p.Plan(t.Context(), tg)
 	if err != nil {
@@ -346,5 +349,37 @@ func TestApplyStopsBetweenSteps(t *testing.T) {
 	c.reset(0)
 	if _, _, _, err := deployOnce(t, p, c, tg); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRemovedFunctionIsDeleted(t *testing.T) {
+	resetMoto(t)
+	p, c := newProvider()
+	tg := todoTarget(t, "dev")
+	if _, _, _, err := deployOnce(t, p, c, tg); err != nil {
+		t.Fatal(err)
+	}
+	tg.Manifest.Functions = slices.DeleteFunc(tg.Manifest.Functions, func(f sdk.FunctionManifest) bool { return f.Name == "purge" })
+	pl, _, ops, err := deployOnce(t, p, c, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ch := range pl.Changes {
+		got = append(got, ch.String())
+	}
+	want := []string{"~ iam-role todo-dev-fn (policy: 7 statement(s) → the manifest's)", "- lambda-function todo-dev-purge",
+		"- scheduler-schedule todo-dev/purge", "- scheduler-group todo-dev"}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("plan %q lacks %q", got, w)
+		}
+	}
+	t.Logf("removing a function: %v", ops)
+	if left := owned(t, p, tg); slices.ContainsFunc(left, func(r deploy.Resource) bool { return strings.Contains(r.Name, "purge") }) {
+		t.Errorf("after removing purge, left: %v", left)
+	}
+	if pl, err := p.Plan(t.Context(), tg); err != nil || !pl.Empty() {
+		t.Errorf("plan after removing a function: %v, %v", pl.Changes, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -186,7 +187,7 @@ func planFunctions(ctx context.Context, e *env) ([]step, int, error) {
 	}
 	for _, fn := range orphans {
 		steps = append(steps, step{deploy.Change{Action: deploy.Delete, Kind: kindFunction, Name: e.function(fn)}, func(ctx context.Context) error {
-			return deleteFunction(ctx, e, fn)
+			return deleteFunction(ctx, e, fn, nil)
 		}})
 	}
 	return steps, same, nil
@@ -274,7 +275,7 @@ func iamNotReady(err error) bool {
 
 // deleteFunction deletes an app function with its event source
 // mappings, queues and log group.
-func deleteFunction(ctx context.Context, e *env, fn string) error {
+func deleteFunction(ctx context.Context, e *env, fn string, res *deploy.DestroyResult) error {
 	name := e.function(fn)
 	if err := deleteMappings(ctx, e, name); err != nil {
 		return err
@@ -282,8 +283,16 @@ func deleteFunction(ctx context.Context, e *env, fn string) error {
 	if _, err := e.c.lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: &name}); err != nil && !isNotFound(err) {
 		return err
 	}
-	if err := deleteQueues(ctx, e, fn, nil); err != nil {
+	if err := deleteQueues(ctx, e, fn, res); err != nil {
 		return err
+	}
+	_, err := e.c.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(e.logGroup(fn))})
+	switch {
+	case isNotFound(err):
+	case err != nil:
+		return err
+	case res != nil:
+		e.deleted(res, kindLogGroup, e.logGroup(fn))
 	}
 	return nil
 }
@@ -304,7 +313,7 @@ func destroyFunctions(ctx context.Context, e *env, _ bool, res *deploy.DestroyRe
 			}
 			return err
 		}
-		if err := deleteFunction(ctx, e, fn); err != nil {
+		if err := deleteFunction(ctx, e, fn, res); err != nil {
 			return err
 		}
 		e.deleted(res, kindFunction, name)

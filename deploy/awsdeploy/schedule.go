@@ -43,7 +43,7 @@ func planSchedules(ctx context.Context, e *env) ([]step, int, error) {
 	fs := e.scheduleFunctions()
 	group := e.scheduleGroup()
 	if len(fs) == 0 {
-		return nil, 0, nil
+		return planNoSchedules(ctx, e)
 	}
 	steps, same, err := planRoleNamed(ctx, e, e.schedulerRole(), "scheduler.amazonaws.com", e.schedulerPolicy())
 	if err != nil {
@@ -131,6 +131,44 @@ func planSchedules(ctx context.Context, e *env) ([]step, int, error) {
 		}
 	}
 	return steps, same, nil
+}
+
+// planNoSchedules removes the group, its schedules and the scheduler's
+// role of an app that declares no schedule any more.
+func planNoSchedules(ctx context.Context, e *env) ([]step, int, error) {
+	group := e.scheduleGroup()
+	_, err := e.c.sched.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: &group})
+	if isNotFound(err) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading schedule group %s: %w", group, err)
+	}
+	ss, err := e.schedules(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var steps []step
+	for _, s := range ss {
+		steps = append(steps, step{deploy.Change{Action: deploy.Delete, Kind: kindSchedule, Name: group + "/" + s}, func(ctx context.Context) error {
+			_, err := e.c.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String(s), GroupName: &group})
+			if isNotFound(err) {
+				return nil
+			}
+			return err
+		}})
+	}
+	steps = append(steps, step{deploy.Change{Action: deploy.Delete, Kind: kindScheduleGroup, Name: group}, func(ctx context.Context) error {
+		_, err := e.c.sched.DeleteScheduleGroup(ctx, &scheduler.DeleteScheduleGroupInput{Name: &group})
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return deleteRole(ctx, e, e.schedulerRole(), &deploy.DestroyResult{})
+	}})
+	return steps, 0, nil
 }
 
 func createSchedule(e *env, in *scheduler.CreateScheduleInput) func(context.Context) error {
