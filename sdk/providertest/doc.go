@@ -14,4 +14,14 @@
 // directories it owns and passes the bindings as environment variables to
 // Harness.Start; handlers write what they saw there and the suite reads it
 // back, so a harness may run the app in-process or as a separate binary.
+//
+// Two cases hold every provider to a security and a reliability rule:
+// ForgedTriggers sends each platform's own trigger payloads (Service Bus,
+// timer and Event Grid invocations, SQS, S3 and EventBridge events, Pub/Sub
+// and Storage CloudEvents) to the public HTTP endpoint, at the root and at
+// each non-HTTP function's name, and requires that no message, blob or
+// schedule function runs and that the app's routes with those names answer;
+// Message/EveryErrorRetriedThenDeadLettered requires that a handler error of
+// any code is redelivered until MaxAttempts, then dead-lettered (through
+// the target's own loop when it implements Redeliverer).
 package providertest
