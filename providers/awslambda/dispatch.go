@@ -197,14 +197,23 @@ func blobEvent(r *events.S3EventRecord) (*sdk.BlobEvent, error) {
 
 // invokeSchedule handles an EventBridge (or Scheduler) "Scheduled Event".
 func (h *Handler) invokeSchedule(ctx context.Context, st *invState, payload []byte) error {
-	var ev events.EventBridgeEvent
-	if err := json.Unmarshal(payload, &ev); err != nil {
-		return decodeError("scheduled", err)
+	ev, err := decodeSchedule(payload)
+	if err != nil {
+		return err
 	}
 	st.setID(ev.ID)
 	e := &sdk.ScheduleEvent{ID: ev.ID, Time: ev.Time}
-	e.SetNative(&ev)
+	e.SetNative(ev)
 	return h.fn.HandleSchedule(ctx, e)
+}
+
+// decodeSchedule decodes an EventBridge (or Scheduler) event.
+func decodeSchedule(payload []byte) (*events.EventBridgeEvent, error) {
+	ev := new(events.EventBridgeEvent)
+	if err := json.Unmarshal(payload, ev); err != nil {
+		return nil, decodeError("scheduled", err)
+	}
+	return ev, nil
 }
 
 // unescapeKey reverses gocloud.dev's hex escaping of metadata keys

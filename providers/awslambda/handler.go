@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/faaskit/faas/sdk"
-	"github.com/go-json-experiment/json"
 )
 
 // Handler runs one function of an app for Lambda invocations. It
@@ -161,22 +160,22 @@ func (h *Handler) invokeHTTP(ctx context.Context, st *httpState, f httpFormat, p
 		e := getV2Event()
 		defer putV2Event(e) // after ServeHTTP: the body may be read from e
 		if err := e.decode(payload); err != nil {
-			return nil, decodeError("HTTP API", err)
+			return nil, err
 		}
 		r, err = requestV2(ctx, st, e)
 	case formatV1:
-		var ev events.APIGatewayProxyRequest
-		if err := json.Unmarshal(payload, &ev, numberOptions); err != nil {
-			return nil, decodeError("REST API", err)
+		var ev *events.APIGatewayProxyRequest
+		if ev, err = decodeV1(payload); err != nil {
+			return nil, err
 		}
-		r, err = requestV1(ctx, st, &ev)
+		r, err = requestV1(ctx, st, ev)
 	default:
-		var ev events.ALBTargetGroupRequest
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, decodeError("ALB", err)
+		var ev *events.ALBTargetGroupRequest
+		if ev, err = decodeALB(payload); err != nil {
+			return nil, err
 		}
-		f = albFormat(&ev)
-		r, err = requestALB(ctx, st, &ev)
+		f = albFormat(ev)
+		r, err = requestALB(ctx, st, ev)
 	}
 	if err != nil {
 		return nil, err

@@ -41,17 +41,25 @@ type rawJWT struct {
 	Scopes jsontext.Value `json:"scopes"`
 }
 
-var v2Pool = sync.Pool{New: func() any {
+var v2Pool = sync.Pool{New: func() any { return newV2Event() }}
+
+func newV2Event() *v2Event {
 	e := &v2Event{}
 	e.opts = json.WithUnmarshalers(json.UnmarshalFromFunc(e.unmarshalJWT))
 	return e
-}}
+}
 
 func getV2Event() *v2Event { return v2Pool.Get().(*v2Event) }
 
-// putV2Event empties e, keeping the storage of its maps, slices and
-// authorizer, and pools it.
+// putV2Event empties e and pools it.
 func putV2Event(e *v2Event) {
+	e.reset()
+	v2Pool.Put(e)
+}
+
+// reset empties e for the next event, keeping the storage of its maps,
+// slices and authorizer (an absent one thus reads as empty, not nil).
+func (e *v2Event) reset() {
 	ev := &e.ev
 	h, q, p, s, c := ev.Headers, ev.QueryStringParameters, ev.PathParameters, ev.StageVariables, ev.Cookies
 	if len(h) > 64 {
@@ -73,12 +81,33 @@ func putV2Event(e *v2Event) {
 	if cap(e.scratch) > 1<<20 {
 		e.scratch = nil // do not pin large bodies
 	}
-	v2Pool.Put(e)
 }
 
 // decode fills e from payload.
 func (e *v2Event) decode(payload []byte) error {
-	return json.Unmarshal(payload, &e.ev, e.opts)
+	if err := json.Unmarshal(payload, &e.ev, e.opts); err != nil {
+		return decodeError("HTTP API", err)
+	}
+	return nil
+}
+
+// decodeV1 decodes a REST API (v1 proxy) event; numbers in its authorizer
+// context stay exact (json.Number).
+func decodeV1(payload []byte) (*events.APIGatewayProxyRequest, error) {
+	ev := new(events.APIGatewayProxyRequest)
+	if err := json.Unmarshal(payload, ev, numberOptions); err != nil {
+		return nil, decodeError("REST API", err)
+	}
+	return ev, nil
+}
+
+// decodeALB decodes an ALB target group event.
+func decodeALB(payload []byte) (*events.ALBTargetGroupRequest, error) {
+	ev := new(events.ALBTargetGroupRequest)
+	if err := json.Unmarshal(payload, ev); err != nil {
+		return nil, decodeError("ALB", err)
+	}
+	return ev, nil
 }
 
 // unmarshalJWT keeps the JWT authorizer's claims and scopes raw in e.
