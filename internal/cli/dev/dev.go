@@ -123,6 +123,20 @@ func devRun(ctx context.Context, opts *Options) error {
 	}
 	defer os.Remove(StatePath(dataDir))
 
+	// The watcher takes its first look before the first build, so an edit
+	// made while that build runs is not mistaken for the built state.
+	var (
+		w     *watcher
+		ticks <-chan time.Time
+	)
+	if !opts.NoWatch {
+		if w, err = newWatcher(ctx, pkg.Sources); err != nil {
+			return err
+		}
+		tick := time.NewTicker(opts.Interval)
+		defer tick.Stop()
+		ticks = tick.C
+	}
 	sup := &supervisor{io: opts.IO, pkg: pkg, dataDir: dataDir, ln: ln, url: url, emulate: opts.Emulate}
 	start := time.Now()
 	if opts.Emulate != "" {
@@ -137,18 +151,6 @@ func devRun(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(opts.IO.ErrOut, "faas dev: data in %s\n", dataDir)
 	fmt.Fprintf(opts.IO.ErrOut, "faas dev: get a token: curl -s -X POST %s/_faas/oidc/token -d grant_type=password -d username=alice\n", url)
 	defer sup.stop()
-	var (
-		w     *watcher
-		ticks <-chan time.Time
-	)
-	if !opts.NoWatch {
-		if w, err = newWatcher(ctx, pkg.Sources); err != nil {
-			return err
-		}
-		tick := time.NewTicker(opts.Interval)
-		defer tick.Stop()
-		ticks = tick.C
-	}
 	for {
 		select {
 		case <-ctx.Done():

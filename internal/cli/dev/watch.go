@@ -29,14 +29,20 @@ func newWatcher(ctx context.Context, list func(context.Context) ([]string, error
 	return w, nil
 }
 
-// refresh reads the source list again and takes the current state as seen.
+// refresh reads the source list again after a rebuild. A change made
+// while the build ran (after changed last looked) is not lost: the next
+// changed call reports it.
 func (w *watcher) refresh(ctx context.Context) error {
+	editedDuringBuild := w.paths != nil && w.scan() != w.last
 	paths, err := w.list(ctx)
 	if err != nil {
 		return err
 	}
 	w.paths = paths
 	w.last = w.scan()
+	if editedDuringBuild {
+		w.last ^= 1 // differs from any scan: the next changed call rebuilds
+	}
 	return nil
 }
 
@@ -58,18 +64,21 @@ func (w *watcher) scan() uint64 {
 	return h.Sum64()
 }
 
-// hashPath writes p's size and modification time, and for a directory the
-// names of its entries, to h; a missing path hashes as missing.
+// hashPath writes a file's size and modification time, or a directory's
+// entry names, to h; a missing path hashes as missing.
 func hashPath(h io.Writer, p string) {
 	info, err := os.Stat(p)
 	if err != nil {
 		fmt.Fprintf(h, "%s|missing\n", p)
 		return
 	}
-	fmt.Fprintf(h, "%s|%d|%d\n", p, info.Size(), info.ModTime().UnixNano())
 	if !info.IsDir() {
+		fmt.Fprintf(h, "%s|%d|%d\n", p, info.Size(), info.ModTime().UnixNano())
 		return
 	}
+	// A directory's own time changes with any entry (an editor's swap
+	// file, a test file): only its relevant entries' names count.
+	fmt.Fprintf(h, "%s/\n", p)
 	entries, err := os.ReadDir(p)
 	if err != nil {
 		return

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"text/template"
@@ -159,13 +160,23 @@ func faasSource(ctx context.Context, opts *Options) (version, replace string, er
 	if opts.Version != "" {
 		return opts.Version, "", nil
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Path == FaasModule && strings.HasPrefix(bi.Main.Version, "v") && !strings.Contains(bi.Main.Version, "+dirty") {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Path == FaasModule && released(bi.Main.Version) {
 		return bi.Main.Version, "", nil
 	}
 	if dir := checkoutOf(ctx, "."); dir != "" {
 		return "v0.0.0", dir, nil
 	}
 	return "", "", cmdutil.Usagef("this faas was built from a local checkout and has no version: run faas init from inside that checkout, or pass --replace=<path to the faas checkout> (or --faas-version=<version>)")
+}
+
+// pseudoVersion matches the time-and-commit suffix of a Go pseudo-version
+// (v0.0.0-20261204153406-abcdef123456), which the go command stamps on a
+// binary built from a VCS checkout: such a commit may exist nowhere else.
+var pseudoVersion = regexp.MustCompile(`-(0\.)?\d{14}-[0-9a-f]{12}(\+dirty)?$`)
+
+// released reports whether v is a version a module proxy can serve.
+func released(v string) bool {
+	return strings.HasPrefix(v, "v") && !strings.Contains(v, "+dirty") && !pseudoVersion.MatchString(v)
 }
 
 // checkoutOf returns the root of the faas module containing dir, or "".
