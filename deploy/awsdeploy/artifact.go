@@ -95,12 +95,13 @@ func createBucket(ctx context.Context, e *env, bucket string) error {
 
 // emptyBucket deletes every object (and version) of bucket.
 func emptyBucket(ctx context.Context, c *s3.Client, bucket string) error {
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: &bucket})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	in := &s3.ListObjectsV2Input{Bucket: &bucket}
+	for more := true; more; more = in.ContinuationToken != nil {
+		page, err := c.ListObjectsV2(ctx, in)
 		if err != nil {
 			return err
 		}
+		in.ContinuationToken = page.NextContinuationToken
 		if len(page.Contents) == 0 {
 			continue
 		}

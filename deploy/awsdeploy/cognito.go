@@ -22,12 +22,13 @@ const (
 // readCognito finds the app+stage's user pool (by name and tags), its app
 // client and its domain.
 func (e *env) readCognito(ctx context.Context) error {
-	p := cip.NewListUserPoolsPaginator(e.c.cognito, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
-	for p.HasMorePages() && e.poolID == "" {
-		page, err := p.NextPage(ctx)
+	in := &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)}
+	for more := true; more && e.poolID == ""; more = in.NextToken != nil {
+		page, err := e.c.cognito.ListUserPools(ctx, in)
 		if err != nil {
 			return fmt.Errorf("listing user pools: %w", err)
 		}
+		in.NextToken = page.NextToken
 		for _, up := range page.UserPools {
 			if aws.ToString(up.Name) != e.userPool() {
 				continue

@@ -41,10 +41,16 @@ type env struct {
 	poolID, clientID, domain string
 }
 
-// state is a Plan's deployer-specific record (deploy.Plan.State).
+// state is a Plan's deployer-specific record (deploy.Plan.State). It
+// reaches the env only through closures: a type reachable from an
+// interface value is open to reflection, and the CLI links text/template,
+// whose reflective method calls make the linker keep every method of such
+// types, here every operation of every AWS client (about 25 MB).
 type state struct {
-	e     *env
-	steps []step
+	t       *deploy.Target
+	steps   []step
+	run     func(ctx context.Context, steps []step) (done int, err error)
+	outputs func(ctx context.Context) (*deploy.Outputs, error)
 }
 
 // planner plans one resource kind: it reads the live state, compares it
@@ -111,7 +117,9 @@ func (p Provider) Plan(ctx context.Context, t *deploy.Target) (*deploy.Plan, err
 		return nil, errors.New("awsdeploy: Plan: the target has no artifact: build first")
 	}
 	pl := &deploy.Plan{Provider: Name, App: t.App(), Stage: t.Stage, Changes: []deploy.Change{}}
-	st := &state{e: e}
+	st := &state{t: t,
+		run:     func(ctx context.Context, steps []step) (int, error) { return e.run(ctx, steps) },
+		outputs: e.outputs}
 	for _, d := range planners {
 		steps, same, err := d(ctx, e)
 		if err != nil {
@@ -133,16 +141,15 @@ func (p Provider) Plan(ctx context.Context, t *deploy.Target) (*deploy.Plan, err
 // inside one), then releases the lock and reads the outputs.
 func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) (*deploy.Outputs, error) {
 	st, ok := pl.State.(*state)
-	if !ok || st.e.t != t {
+	if !ok || st.t != t {
 		var err error
 		if pl, err = p.Plan(ctx, t); err != nil {
 			return nil, err
 		}
 		st = pl.State.(*state)
 	}
-	e := st.e
 	if len(st.steps) > 0 {
-		done, err := p.run(ctx, e, st.steps)
+		done, err := st.run(ctx, st.steps)
 		if err != nil {
 			ae := &deploy.ApplyError{Err: err}
 			for i, s := range st.steps {
@@ -155,11 +162,11 @@ func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) 
 			return nil, ae
 		}
 	}
-	return e.outputs(ctx)
+	return st.outputs(ctx)
 }
 
 // run applies steps under the lock and returns how many completed.
-func (p Provider) run(ctx context.Context, e *env, steps []step) (done int, err error) {
+func (e *env) run(ctx context.Context, steps []step) (done int, err error) {
 	calm := context.WithoutCancel(ctx)
 	// The artifact bucket holds the lock, so it is made first, unlocked:
 	// creating it is idempotent.

@@ -197,12 +197,13 @@ func planFunctions(ctx context.Context, e *env) ([]step, int, error) {
 // app+stage owns that the manifest no longer declares.
 func (e *env) orphanFunctions(ctx context.Context) ([]string, error) {
 	var fns []string
-	p := lambda.NewListFunctionsPaginator(e.c.lambda, &lambda.ListFunctionsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	in := &lambda.ListFunctionsInput{}
+	for more := true; more; more = in.Marker != nil {
+		page, err := e.c.lambda.ListFunctions(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("listing functions: %w", err)
 		}
+		in.Marker = page.NextMarker
 		for _, c := range page.Functions {
 			n := aws.ToString(c.FunctionName)
 			fn, ok := strings.CutPrefix(n, e.prefix()+"-")
@@ -243,11 +244,35 @@ func createFunction(ctx context.Context, e *env, f sdk.FunctionManifest) error {
 	if err != nil && !errorCode(err, "ResourceConflictException") {
 		return err
 	}
-	return lambda.NewFunctionActiveV2Waiter(e.c.lambda).Wait(ctx, &lambda.GetFunctionInput{FunctionName: &name}, waitFunction)
+	return waitUpdated(ctx, e, name)
 }
 
+// waitUpdated waits until the function is Active and its last update
+// has finished (what the SDK's FunctionActiveV2 and FunctionUpdatedV2
+// waiters check; polled here so that the lambda client is never held in
+// an interface, which would make the linker keep every one of its
+// operations in the faas binary).
 func waitUpdated(ctx context.Context, e *env, name string) error {
-	return lambda.NewFunctionUpdatedV2Waiter(e.c.lambda).Wait(ctx, &lambda.GetFunctionInput{FunctionName: &name}, waitFunction)
+	deadline := time.Now().Add(waitFunction)
+	for delay := 200 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		out, err := e.c.lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &name})
+		if err != nil {
+			return err
+		}
+		switch {
+		case out.State == lambdatypes.StateFailed || out.LastUpdateStatus == lambdatypes.LastUpdateStatusFailed:
+			return fmt.Errorf("function %s failed to update: %s%s", name, aws.ToString(out.StateReason), aws.ToString(out.LastUpdateStatusReason))
+		case (out.State == lambdatypes.StateActive || out.State == "") && out.LastUpdateStatus != lambdatypes.LastUpdateStatusInProgress:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("function %s is not ready after %v (state %s, last update %s)", name, waitFunction, out.State, out.LastUpdateStatus)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
 
 // retryIAM retries call while it fails because a role or its policy is

@@ -21,12 +21,13 @@ const logRetentionDays = 30
 // retention.
 func (e *env) logGroups(ctx context.Context) (map[string]int32, error) {
 	got := map[string]int32{}
-	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(e.c.logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/" + e.prefix() + "-")})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	in := &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/" + e.prefix() + "-")}
+	for more := true; more; more = in.NextToken != nil {
+		page, err := e.c.logs.DescribeLogGroups(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("listing log groups: %w", err)
 		}
+		in.NextToken = page.NextToken
 		for _, g := range page.LogGroups {
 			got[aws.ToString(g.LogGroupName)] = aws.ToInt32(g.RetentionInDays)
 		}

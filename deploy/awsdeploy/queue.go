@@ -184,15 +184,16 @@ func slicesSorted(m map[string]string) []string {
 // of f's queue, and whether raw delivery is on; "" if there is none.
 func (e *env) subscription(ctx context.Context, f sdk.FunctionManifest) (arn string, raw bool, err error) {
 	topic, queue := e.topicARN(f.Message.Topic), e.queueARN(e.queue(f.Name))
-	p := sns.NewListSubscriptionsByTopicPaginator(e.c.sns, &sns.ListSubscriptionsByTopicInput{TopicArn: &topic})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	in := &sns.ListSubscriptionsByTopicInput{TopicArn: &topic}
+	for more := true; more; more = in.NextToken != nil {
+		page, err := e.c.sns.ListSubscriptionsByTopic(ctx, in)
 		if isNotFound(err) {
 			return "", false, nil
 		}
 		if err != nil {
 			return "", false, fmt.Errorf("listing the subscriptions of %s: %w", topic, err)
 		}
+		in.NextToken = page.NextToken
 		for _, s := range page.Subscriptions {
 			if aws.ToString(s.Endpoint) != queue || aws.ToString(s.Protocol) != "sqs" {
 				continue

@@ -186,15 +186,16 @@ func createSchedule(e *env, in *scheduler.CreateScheduleInput) func(context.Cont
 // schedules lists the schedule names in the app+stage's group.
 func (e *env) schedules(ctx context.Context) ([]string, error) {
 	var names []string
-	p := scheduler.NewListSchedulesPaginator(e.c.sched, &scheduler.ListSchedulesInput{GroupName: aws.String(e.scheduleGroup())})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	in := &scheduler.ListSchedulesInput{GroupName: aws.String(e.scheduleGroup())}
+	for more := true; more; more = in.NextToken != nil {
+		page, err := e.c.sched.ListSchedules(ctx, in)
 		if isNotFound(err) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("listing schedules: %w", err)
 		}
+		in.NextToken = page.NextToken
 		for _, s := range page.Schedules {
 			names = append(names, aws.ToString(s.Name))
 		}
