@@ -51,9 +51,15 @@ func buildConformanceApp(t *testing.T) (string, *sdk.Manifest) {
 	return built.bootstrap, built.manifest
 }
 
+// atExit holds what TestMain runs after the tests, such as stopping the
+// moto server the integration tests start.
+var atExit []func()
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopMoto()
+	for _, f := range atExit {
+		f()
+	}
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}

@@ -1,3 +1,5 @@
+//go:build integration
+
 package awslambda_test
 
 import (
@@ -80,6 +82,8 @@ func startMoto(t *testing.T) string {
 	}
 	return moto.url
 }
+
+func init() { atExit = append(atExit, stopMoto) }
 
 func stopMoto() {
 	if moto.cmd != nil && moto.cmd.Process != nil {
