@@ -108,19 +108,34 @@ func openBench(b *testing.B) (*docstore.Collection, *collection) {
 
 // interleaved runs a and b alternately, timing each, and reports their mean
 // times and the ratio b/a: measured under the same load, the ratio holds on
-// a busy machine where consecutive runs do not compare.
+// a busy machine where consecutive runs do not compare. Where the thread's
+// CPU time can be read, it reports the CPU time of each too, which other
+// processes competing for the CPUs do not inflate.
 func interleaved(b *testing.B, nameA, nameB string, fa, fb func()) {
-	var ta, tb time.Duration
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ta, tb, ca, cb time.Duration
+	_, cpuOK := threadCPU()
 	for b.Loop() {
+		c0, _ := threadCPU()
 		start := time.Now()
 		fa()
 		mid := time.Now()
+		c1, _ := threadCPU()
 		fb()
-		ta, tb = ta+mid.Sub(start), tb+time.Since(mid)
+		end := time.Now()
+		c2, _ := threadCPU()
+		ta, tb = ta+mid.Sub(start), tb+end.Sub(mid)
+		ca, cb = ca+c1-c0, cb+c2-c1
 	}
 	b.ReportMetric(float64(ta.Nanoseconds())/float64(b.N), "ns/"+nameA)
 	b.ReportMetric(float64(tb.Nanoseconds())/float64(b.N), "ns/"+nameB)
 	b.ReportMetric(float64(tb)/float64(ta), nameB+"/"+nameA)
+	if cpuOK {
+		b.ReportMetric(float64(ca.Nanoseconds())/float64(b.N), "cpu-ns/"+nameA)
+		b.ReportMetric(float64(cb.Nanoseconds())/float64(b.N), "cpu-ns/"+nameB)
+		b.ReportMetric(float64(cb)/float64(ca), "cpu-"+nameB+"/"+nameA)
+	}
 }
 
 // BenchmarkListPartition lists the first page of a user with a few more
