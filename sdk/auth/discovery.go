@@ -71,7 +71,8 @@ func (v *Verifier) discover(ctx context.Context) (string, []string, error) {
 	return meta.JWKSURL, algs, nil
 }
 
-// newIDTokenVerifier builds a go-oidc verifier over a cached remote key set.
+// newIDTokenVerifier builds a go-oidc verifier over a cached remote key set,
+// which it also records for the token cache.
 // Audience and time checks are switched off here and done by Verify, which
 // supports several audiences, a client-ID claim and a configurable leeway.
 func (v *Verifier) newIDTokenVerifier(jwksURL string, algs []string) *oidc.IDTokenVerifier {
@@ -79,6 +80,7 @@ func (v *Verifier) newIDTokenVerifier(jwksURL string, algs []string) *oidc.IDTok
 		algs = signingAlgs
 	}
 	keys := newKeySet(jwksURL, v.cfg.HTTPClient, func() time.Time { return v.now() })
+	v.keys.Store(keys)
 	return oidc.NewVerifier(v.cfg.Issuer, keys, &oidc.Config{
 		SupportedSigningAlgs: algs,
 		SkipClientIDCheck:    true,

@@ -36,7 +36,7 @@ type testKey struct {
 
 const testAudience = "my-app"
 
-func newTestIssuer(t *testing.T) *testIssuer {
+func newTestIssuer(t testing.TB) *testIssuer {
 	t.Helper()
 	ti := &testIssuer{}
 	ti.current = newTestKey(t, "key-1")
@@ -49,7 +49,7 @@ func newTestIssuer(t *testing.T) *testIssuer {
 	return ti
 }
 
-func newTestKey(t *testing.T, kid string) testKey {
+func newTestKey(t testing.TB, kid string) testKey {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -139,7 +139,7 @@ func (ti *testIssuer) sign(t *testing.T, claims map[string]any) string {
 	return signWith(t, jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: k.priv, KeyID: k.kid}}, claims)
 }
 
-func signWith(t *testing.T, key jose.SigningKey, claims map[string]any) string {
+func signWith(t testing.TB, key jose.SigningKey, claims map[string]any) string {
 	t.Helper()
 	signer, err := jose.NewSigner(key, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
@@ -172,7 +172,7 @@ func unsignedToken(t *testing.T, claims map[string]any) string {
 }
 
 // newTestVerifier returns a Verifier for ti with cfg's zero fields filled in.
-func newTestVerifier(t *testing.T, ti *testIssuer, cfg Config) *Verifier {
+func newTestVerifier(t testing.TB, ti *testIssuer, cfg Config) *Verifier {
 	t.Helper()
 	if cfg.Issuer == "" {
 		cfg.Issuer = ti.URL()

@@ -85,6 +85,15 @@ func (k *keySet) current() *oidc.RemoteKeySet {
 	return k.remote
 }
 
+// epoch returns when the current keys were fetched, and whether they are
+// still trusted at now (younger than keysMaxAge): the token cache uses
+// entries of this epoch only, so it never trusts a key longer than Verify.
+func (k *keySet) epoch(now time.Time) (time.Time, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.created, k.remote != nil && now.Sub(k.created) < keysMaxAge
+}
+
 // jwksThrottle is the JWKS client's transport: within jwksMinInterval of
 // the last successful fetch it answers with that response's body instead
 // of asking the issuer again.

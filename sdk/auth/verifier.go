@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,10 @@ type Verifier struct {
 	// idv is set once discovery (or the static JWKS URL) has produced a
 	// go-oidc verifier; until then discoverSem serializes attempts.
 	idv         atomic.Pointer[oidc.IDTokenVerifier]
+	keys        atomic.Pointer[keySet] // idv's key set
 	discoverSem chan struct{}
+
+	cache *tokenCache
 }
 
 // NewVerifier validates cfg and returns a Verifier. It makes no network
@@ -33,7 +37,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	v := &Verifier{cfg: cfg, now: time.Now, discoverSem: make(chan struct{}, 1)}
+	v := &Verifier{cfg: cfg, now: time.Now, discoverSem: make(chan struct{}, 1), cache: newTokenCache(tokenCacheSize)}
 	if cfg.JWKSURL != "" {
 		v.idv.Store(v.newIDTokenVerifier(cfg.JWKSURL, nil))
 	}
@@ -48,37 +52,71 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // Errors are *sdk.Error values: CodeUnauthenticated for a bad token,
 // CodeUnavailable when the issuer's discovery document or JWKS cannot be
 // fetched. Their Message is safe to show to clients; the cause is in Err.
+//
+// A token that verified is remembered (by its SHA-256, in a bounded cache)
+// until its exp plus leeway, or until the keys that verified it are
+// fetched again, whichever comes first; meanwhile the same token is
+// accepted without checking it again. Each call returns its own copy of
+// the user.
 func (v *Verifier) Verify(ctx context.Context, rawToken string) (*sdk.User, error) {
 	if strings.Count(rawToken, ".") != 2 {
 		return nil, authError(sdk.CodeUnauthenticated, "malformed token", nil)
 	}
+	now := v.now()
+	key := sha256.Sum256([]byte(rawToken))
+	// The epoch is read before verifying, so that a token verified just as
+	// the keys were replaced is cached under the old epoch and not reused.
+	var epoch time.Time
+	ks := v.keys.Load()
+	if ks != nil {
+		var fresh bool
+		if epoch, fresh = ks.epoch(now); fresh {
+			if u, ok := v.cache.get(key, epoch, now); ok {
+				return u, nil
+			}
+		}
+	}
+	u, exp, err := v.verify(ctx, rawToken)
+	if err == nil && ks != nil {
+		v.cache.put(key, u, exp.Add(v.cfg.Leeway), epoch, now)
+	}
+	return u, err
+}
+
+// verify is Verify without the cache; it also returns the token's expiry.
+func (v *Verifier) verify(ctx context.Context, rawToken string) (*sdk.User, time.Time, error) {
 	idv, err := v.tokenVerifier(ctx)
 	if err != nil {
-		return nil, authError(sdk.CodeUnavailable, "token issuer unavailable", err)
+		return nil, time.Time{}, authError(sdk.CodeUnavailable, "token issuer unavailable", err)
 	}
 	fetch := &fetchFailure{}
 	tok, err := idv.Verify(context.WithValue(ctx, fetchFailureKey{}, fetch), rawToken)
 	if fetch.err != nil {
-		return nil, authError(sdk.CodeUnavailable, "token issuer unavailable", fetch.err)
+		return nil, time.Time{}, authError(sdk.CodeUnavailable, "token issuer unavailable", fetch.err)
 	}
 	if err != nil {
-		return nil, authError(sdk.CodeUnauthenticated, "invalid token", err)
+		return nil, time.Time{}, authError(sdk.CodeUnauthenticated, "invalid token", err)
 	}
 	var raw json.RawMessage
 	if err := tok.Claims(&raw); err != nil {
-		return nil, authError(sdk.CodeUnauthenticated, "invalid token claims", err)
+		return nil, time.Time{}, authError(sdk.CodeUnauthenticated, "invalid token claims", err)
 	}
 	claims, err := decodeClaims(raw)
 	if err != nil {
-		return nil, authError(sdk.CodeUnauthenticated, "invalid token claims", err)
+		return nil, time.Time{}, authError(sdk.CodeUnauthenticated, "invalid token claims", err)
 	}
 	if err := checkTimes(claims, v.now(), v.cfg.Leeway); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if !audienceAccepted(claims, v.cfg.Audience, v.cfg.ClientIDClaim) {
-		return nil, authError(sdk.CodeUnauthenticated, "token audience not accepted", nil)
+		return nil, time.Time{}, authError(sdk.CodeUnauthenticated, "token audience not accepted", nil)
 	}
-	return userFromClaims(claims, v.cfg.UserClaim)
+	u, err := userFromClaims(claims, v.cfg.UserClaim)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	exp, _, _ := numericDate(claims, "exp") // checkTimes made sure it is there
+	return u, exp, nil
 }
 
 // authError returns an *sdk.Error whose Message ("auth: " + msg) is safe to
