@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"gocloud.dev/docstore"
+	"gocloud.dev/gcerrors"
 
 	"github.com/faaskit/faas/providers/local/sqlitedocstore"
 )
@@ -68,4 +69,53 @@ func Example() {
 	// stale replace rejected: true
 	// t1: "write the docs" done=true
 	// write the docs
+}
+
+// A collection declaring indexes answers the queries they serve from the
+// index, and refuses the others, naming the index to declare.
+func ExampleOptions_indexes() {
+	dir, err := os.MkdirTemp("", "sqlitedocstore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+
+	coll, err := sqlitedocstore.OpenCollection(ctx, filepath.Join(dir, "dev.sqlite"), "todos", "id", &sqlitedocstore.Options{
+		Indexes: []sqlitedocstore.Index{{Partition: "owner", Sort: "created_at"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer coll.Close()
+	al := coll.Actions()
+	for i, owner := range []string{"alice", "bob", "alice", "alice"} {
+		al.Put(map[string]any{"id": fmt.Sprint("t", i), "owner": owner, "created_at": i, "title": fmt.Sprint("to-do ", i)})
+	}
+	if err := al.Do(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	// alice's newest two: served by the index.
+	iter := coll.Query().Where("owner", "=", "alice").Where("created_at", ">=", 0).
+		OrderBy("created_at", docstore.Descending).Limit(2).Get(ctx)
+	defer iter.Stop()
+	for {
+		m := map[string]any{}
+		if err := iter.Next(ctx, m); err != nil {
+			break
+		}
+		fmt.Println(m["id"], m["title"])
+	}
+
+	// No declared index serves a query on title.
+	err = coll.Query().Where("title", "=", "to-do 1").Get(ctx).Next(ctx, map[string]any{})
+	fmt.Println(gcerrors.Code(err))
+	fmt.Println(err)
+
+	// Output:
+	// t3 to-do 3
+	// t2 to-do 2
+	// FailedPrecondition
+	// docstore (code=FailedPrecondition): sqlitedocstore: query on "todos" filters on title, which no declared index serves: declare sdk.Index{Partition: "title"}
 }
