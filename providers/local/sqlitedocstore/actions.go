@@ -18,10 +18,11 @@ import (
 // RunActions implements driver.Collection.RunActions.
 //
 // BeforeDo is called once, before any action runs. Gets run outside
-// transactions. Each write action runs and commits in its own transaction,
-// except that the actions of an atomic-writes group all run in a single
-// transaction: they all succeed or all fail together. A nil error for a
-// write means it has been committed to disk.
+// transactions. Each write action runs in its own savepoint and succeeds or
+// fails alone, except that the actions of an atomic-writes group all run in
+// one savepoint: they all succeed or all fail together. All the writes are
+// queued at once and so committed together (see commit.go). A nil error for
+// a write means it has been committed to disk.
 func (c *collection) RunActions(ctx context.Context, actions []*driver.Action, opts *driver.RunActionsOptions) driver.ActionListError {
 	n := 0
 	for _, a := range actions {
@@ -79,7 +80,7 @@ func (c *collection) RunActions(ctx context.Context, actions []*driver.Action, o
 	return driver.NewActionListError(errs)
 }
 
-// queryer is satisfied by *sql.DB and *sql.Tx.
+// queryer is satisfied by *sql.DB, *sql.Tx and *writeTx.
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
