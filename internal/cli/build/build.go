@@ -49,6 +49,9 @@ JSON; progress always goes to stderr.`,
 	pf := cmdutil.AddProviderFlags(cmd, deploy.VerbBuild, nil)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		opts.Dir = cmdutil.DirOf(args)
+		if err := cmdutil.CheckDir(opts.Dir); err != nil {
+			return err
+		}
 		p, s, err := pf.Resolve()
 		if err != nil {
 			return err

@@ -20,14 +20,14 @@ func TestArgs(t *testing.T) {
 		out      string
 		settings map[string]string
 	}{
-		{args: []string{"--provider", "aws", "./app"}, dir: "./app", provider: "aws", out: "dist"},
+		{args: []string{"--provider", "aws", "../build"}, dir: "../build", provider: "aws", out: "dist"},
 		{args: []string{"--provider=aws", "--arch", "amd64", "--out", "/tmp/d"}, dir: ".", provider: "aws", out: "/tmp/d", settings: map[string]string{"arch": "amd64"}},
 		{args: []string{"--provider=gcp", "--json"}, dir: ".", provider: "gcp", out: "dist"},
 		{args: []string{}, wantErr: `--provider "": want one of aws, azure, gcp`},
 		{args: []string{"--provider=ibm"}, wantErr: "want one of aws, azure, gcp"},
 		{args: []string{"--provider=gcp", "--arch=arm64"}, wantErr: "--arch does not apply to --provider=gcp"},
 		{args: []string{"--provider=aws", "--arch=x86"}, wantErr: `--arch "x86": want one of arm64, amd64`},
-		{args: []string{"--provider=aws", "a", "b"}, wantErr: "want at most one argument"},
+		{args: []string{"--provider=aws", "a", "b"}, wantErr: "want at most 1 argument(s), the app directory"},
 		{args: []string{"--provider=aws", "-o", "x"}, wantErr: "unknown shorthand flag: 'o'"},
 	}
 	for _, c := range cases {

@@ -70,9 +70,30 @@ func ExitCode(err error) int {
 
 // DirArg accepts at most one argument, the app directory; more is a usage
 // error.
-func DirArg(cmd *cobra.Command, args []string) error {
-	if len(args) > 1 {
-		return Usagef("want at most one argument, the app directory; got %d: %s", len(args), strings.Join(args, " "))
+var DirArg = MaxArgs(1, "the app directory")
+
+// MaxArgs returns a cobra.PositionalArgs accepting at most n arguments,
+// described by what; more is a usage error.
+func MaxArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) <= n {
+			return nil
+		}
+		if n == 0 {
+			return Usagef("%s takes no arguments; got %s", cmd.CommandPath(), strings.Join(args, " "))
+		}
+		return Usagef("want at most %d argument(s), %s; got %d: %s", n, what, len(args), strings.Join(args, " "))
+	}
+}
+
+// CheckDir returns a usage error unless dir is an existing directory.
+func CheckDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return Usagef("%s: no such directory; give the app's package directory", dir)
+	}
+	if !fi.IsDir() {
+		return Usagef("%s is not a directory; give the app's package directory", dir)
 	}
 	return nil
 }

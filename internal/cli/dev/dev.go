@@ -59,7 +59,7 @@ the stores, sign-in and the admin endpoints stay the same.`,
   TOKEN=$(curl -s -X POST http://127.0.0.1:8080/_faas/oidc/token \
       -d grant_type=password -d username=alice | jq -r .access_token)
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/todos`,
-		Args: cobra.MaximumNArgs(1),
+		Args: cmdutil.DirArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
 			if len(args) == 1 {

@@ -20,9 +20,9 @@ func TestArgs(t *testing.T) {
 		{args: nil, dir: ".", port: 8080},
 		{args: []string{"./app", "--port", "0"}, dir: "./app", port: 0},
 		{args: []string{"--port", "70000"}, wantErr: "--port 70000"},
-		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
+		{args: []string{"a", "b"}, wantErr: "want at most 1 argument(s), the app directory"},
 		{args: []string{"--emulate", "aws", "./app"}, dir: "./app", port: 8080, emulate: "aws"},
-		{args: []string{"--emulate=lambda"}, wantErr: `--emulate "lambda": want one of aws, gcp, azure`},
+		{args: []string{"--emulate=lambda"}, wantErr: `--emulate "lambda": want one of aws, azure, gcp`},
 	}
 	for _, c := range cases {
 		var got *Options
@@ -46,7 +46,7 @@ func TestArgs(t *testing.T) {
 
 func TestDevRunRejectsNonApps(t *testing.T) {
 	io := &cmdutil.IOStreams{Out: io.Discard, ErrOut: io.Discard}
-	err := devRun(t.Context(), &Options{IO: io, Dir: "../../appbuild/testdata/noapp", Port: 0})
+	err := devRun(t.Context(), &Options{IO: io, Dir: "../../../deploy/appbuild/testdata/noapp", Port: 0})
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "func App() *sdk.App") {
 		t.Errorf("devRun on a package without App: %v; want a usage error saying what to add", err)
 	}

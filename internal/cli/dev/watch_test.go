@@ -69,4 +69,21 @@ func TestWatcher(t *testing.T) {
 	if w.changed() {
 		t.Error("refresh with no edit during the build reported a change")
 	}
+
+	// The list is read again on refresh: a newly imported package's files
+	// are watched from then on.
+	extra := filepath.Join(t.TempDir(), "c.go")
+	touch(extra, "package c")
+	list = func(context.Context) ([]string, error) { return []string{dir, src, extra}, nil }
+	w.list = list
+	if err := w.refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if w.changed() {
+		t.Error("a newly listed file counted as a change")
+	}
+	touch(extra, "package c // edited")
+	if !w.changed() {
+		t.Error("an edit of a newly listed file was missed")
+	}
 }

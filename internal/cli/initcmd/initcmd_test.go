@@ -49,7 +49,7 @@ func TestArgs(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"a", "b"}, "want at most one argument"},
+		{[]string{"a", "b"}, "want at most 1 argument(s), the app directory"},
 		{[]string{"--name", "Bad Name", "x"}, "--name"},
 		{[]string{"--module", "hello", "x"}, "--module"},
 		{[]string{"--replace", t.TempDir(), filepath.Join(t.TempDir(), "new")}, "not a faas checkout"},

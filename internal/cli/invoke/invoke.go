@@ -58,7 +58,7 @@ or given with --url.`,
   faas invoke --topic events --data-file event.json --attr type=todo.created
   faas invoke attachment-meta --key alice/0123/receipt.pdf --size 1234 --content-type application/pdf
   faas invoke purge --dir ./examples/todo`,
-		Args: cobra.MaximumNArgs(1),
+		Args: cmdutil.MaxArgs(1, "the function name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Function = args[0]

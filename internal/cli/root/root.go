@@ -31,6 +31,15 @@ and locally with 'faas dev' without Docker or a cloud account.`,
   faas invoke stats --data '{"id":"e1","type":"todo.created","user":"alice","todo_id":"x"}'`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Without a subcommand faas prints its help; an argument that names
+		// no subcommand is an unknown command.
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdutil.Usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], c.CommandPath(), c.CommandPath())
+			}
+			return nil
+		},
 	}
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)

@@ -16,7 +16,7 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 		Use:     "version",
 		Short:   "Print the faas version",
 		Example: "  faas version",
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.MaxArgs(0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(f.IO.Out, "faas %s (%s, %s/%s)\n", Resolve(f.Version), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
