@@ -15,8 +15,15 @@ const Name = "azure"
 func init() { deploy.Register(Provider{}) }
 
 // Provider is the Azure Functions provider: Build writes app.zip (a
-// custom-handler app), and the zip runs locally under funchost.
-type Provider struct{}
+// custom-handler app), the zip runs locally under funchost, and the
+// deployer (Plan, Apply, Destroy, Outputs) deploys it to Flex Consumption
+// with ARM templates and OneDeploy.
+type Provider struct {
+	// Deploy, if set, says how the deployer reaches Azure (tests wire
+	// the SDK's fake servers in here); nil uses the default credential
+	// chain and the public cloud.
+	Deploy *DeployOptions
+}
 
 var _ deploy.Emulator = Provider{}
 
@@ -29,7 +36,13 @@ func (Provider) Describe() string {
 }
 
 // Flags implements deploy.Provider.
-func (Provider) Flags() []deploy.Flag { return nil }
+func (Provider) Flags() []deploy.Flag {
+	return []deploy.Flag{
+		{Name: "subscription", Usage: "azure: subscription ID", Env: "AZURE_SUBSCRIPTION_ID", For: deploy.VerbDeploy},
+		{Name: "location", Usage: "azure: region of the resource groups, e.g. westeurope (default: the existing groups')", Env: "AZURE_LOCATION", For: deploy.VerbDeploy},
+		{Name: "resource-group", Usage: "azure: the app's resource group (default <app>-<stage>; data goes in <group>-data)", For: deploy.VerbDeploy},
+	}
+}
 
 // Build implements deploy.Provider.
 func (Provider) Build(ctx context.Context, req *deploy.BuildRequest) (*deploy.BuildResult, error) {
