@@ -36,9 +36,9 @@ type ServerOptions struct {
 	Logger  *slog.Logger
 	// Broker tunes retries; MaxAttempts defaults to each function's setting.
 	Broker broker.Options
-	// Now is the scheduler's clock; nil means time.Now. Tests shift it to
-	// bring a tick close.
-	Now func() time.Time
+	// Clock is the scheduler's time source; nil means the system clock.
+	// Tests pass a clock they move by hand.
+	Clock Clock
 	// ReadHeaderTimeout bounds reading a request's headers (Serve).
 	// Default 10s.
 	ReadHeaderTimeout time.Duration
@@ -56,7 +56,7 @@ type Server struct {
 	issuer   *devoidc.Issuer
 	log      *slog.Logger
 	started  time.Time
-	now      func() time.Time
+	clock    Clock
 	baseURL  string // ServerOptions.BaseURL
 	baseHost string // its host name, also accepted in Host headers
 
@@ -73,13 +73,13 @@ func NewServer(ctx context.Context, m *sdk.Manifest, d Dispatcher, opts *ServerO
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("local: data dir: %w", err)
 	}
-	s := &Server{manifest: m, d: d, log: opts.Logger, started: time.Now(), now: opts.Now, baseURL: opts.BaseURL,
+	s := &Server{manifest: m, d: d, log: opts.Logger, started: time.Now(), clock: opts.Clock, baseURL: opts.BaseURL,
 		readHeaderTimeout: cmp.Or(opts.ReadHeaderTimeout, 10*time.Second), bodyTimeout: cmp.Or(opts.BodyTimeout, time.Minute)}
 	if u, err := url.Parse(opts.BaseURL); err == nil {
 		s.baseHost = u.Hostname()
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if s.clock == nil {
+		s.clock = systemClock{}
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -199,7 +199,7 @@ func (s *Server) runSchedules(ctx context.Context) {
 		next  time.Time
 	}
 	var entries []*entry
-	now := s.now()
+	now := s.clock.Now()
 	for _, f := range s.manifest.Functions {
 		if f.Schedule == nil {
 			continue
@@ -221,14 +221,14 @@ func (s *Server) runSchedules(ctx context.Context) {
 				soonest = e.next
 			}
 		}
-		timer := time.NewTimer(soonest.Sub(s.now()))
+		fire, stop := s.clock.At(soonest)
 		select {
 		case <-ctx.Done():
-			timer.Stop()
+			stop()
 			return
-		case <-timer.C:
+		case <-fire:
 		}
-		now := s.now()
+		now := s.clock.Now()
 		for _, e := range entries {
 			if e.next.After(now) {
 				continue
