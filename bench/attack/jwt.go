@@ -301,7 +301,7 @@ func runJWT(ctx context.Context, t *target, good string) ([]attempt, error) {
 	}
 	key, err := devKey(t.dataDir)
 	if err != nil {
-		return nil, fmt.Errorf("attack: dev key: %w", err)
+		return nil, fmt.Errorf("attack: the dev issuer's key (pass -data with -url): %w", err)
 	}
 	attacks, err := jwtAttacks(good, key, t.url+"/_faas/oidc", time.Now())
 	if err != nil {

@@ -73,7 +73,9 @@ func main() {
 
 // run runs the phases and prints the summary; it returns 1 if a security
 // or durability target was missed.
-func run(ctx context.Context, o options, out io.Writer) (int, error) {
+// A temporary data directory (with faas dev's log) is removed after a
+// clean run and kept, and named, otherwise.
+func run(ctx context.Context, o options, out io.Writer) (code int, err error) {
 	phases := strings.Split(o.phases, ",")
 	on := func(p string) bool { return slices.Contains(phases, p) }
 	var dev *devServer
@@ -84,7 +86,13 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			defer os.RemoveAll(tmp)
+			defer func() {
+				if code == 0 && err == nil {
+					os.RemoveAll(tmp)
+				} else {
+					fmt.Fprintf(out, "kept the data and faas dev's log in %s\n", tmp)
+				}
+			}()
 			data = filepath.Join(tmp, "data")
 		}
 		data, _ = filepath.Abs(data)
