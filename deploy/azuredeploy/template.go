@@ -118,9 +118,10 @@ func (g *templates) data() *Template {
 		"supportsHttpsTrafficOnly": true,
 	})
 	sa.Location, sa.Kind, sa.SKU = g.location, "StorageV2", map[string]any{"name": "Standard_LRS"}
-	t.Resources = append(t.Resources, sa,
-		g.res("Microsoft.Storage/storageAccounts/blobServices", apiStorage, acct+"/default", map[string]any{},
-			resourceID("Microsoft.Storage/storageAccounts", acct)))
+	bs := g.res("Microsoft.Storage/storageAccounts/blobServices", apiStorage, acct+"/default", map[string]any{},
+		resourceID("Microsoft.Storage/storageAccounts", acct))
+	bs.Tags = nil // the blob service takes no tags
+	t.Resources = append(t.Resources, sa, bs)
 	containers := []string{packageContainer}
 	for _, r := range g.resources(sdk.KindBucket) {
 		containers = append(containers, container(r.Name))
@@ -189,7 +190,7 @@ func (g *templates) app() *Template {
 		r.Location, r.SKU = g.location, map[string]any{"name": "Standard", "tier": "Standard"}
 		t.Resources = append(t.Resources, r)
 		for _, topic := range g.topics() {
-			tr := g.res("Microsoft.ServiceBus/namespaces/topics", apiServiceBus, ns+"/"+topic, map[string]any{}, nsID)
+			tr := g.res("Microsoft.ServiceBus/namespaces/topics", apiServiceBus, ns+"/"+topic, map[string]any{"enablePartitioning": false}, nsID)
 			tr.Tags = nil
 			t.Resources = append(t.Resources, tr)
 		}
