@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 
@@ -55,4 +56,44 @@ func ExampleCodeOf() {
 	// conflict
 	// unavailable
 	// forbidden
+}
+
+// An app is a set of named functions and resources; its manifest is what
+// faas dev, faas build and the deployers read.
+func ExampleNew() {
+	a := sdk.New("shop", nil)
+	a.Collection("orders", &sdk.CollectionOptions{
+		Indexes: []sdk.Index{{Partition: "customer", Sort: "placed_at"}},
+	})
+	a.Topic("placed", nil)
+	a.HTTP("api", http.NotFoundHandler(), nil)
+	a.Message("record", "placed", func(ctx context.Context, m *sdk.Message) error { return nil }, &sdk.MessageOptions{MaxAttempts: 5})
+	a.Schedule("nightly", "cron(0 3 * * *)", func(ctx context.Context, e *sdk.ScheduleEvent) error { return nil }, nil)
+	if err := a.Err(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m := a.Manifest()
+	for _, f := range m.Functions {
+		fmt.Println("function", f.Name, f.Kind)
+	}
+	for _, r := range m.Resources {
+		fmt.Println("resource", r.Name, r.Kind, r.Env)
+	}
+	// Output:
+	// function api http
+	// function record message
+	// function nightly schedule
+	// resource orders collection FAAS_COLLECTION_ORDERS
+	// resource placed topic FAAS_TOPIC_PLACED
+}
+
+// Registration mistakes are all reported together, before anything serves.
+func ExampleApp_Err() {
+	a := sdk.New("shop", nil)
+	a.Message("record", "missing-topic", func(ctx context.Context, m *sdk.Message) error { return nil }, nil)
+	a.Schedule("bad", "every tuesday", func(ctx context.Context, e *sdk.ScheduleEvent) error { return nil }, nil)
+	a.Collection("Orders", nil)
+	fmt.Println(a.Err() != nil)
+	// Output: true
 }
