@@ -253,3 +253,25 @@ func appSetting(tpl *Template, name string) string {
 	}
 	return ""
 }
+
+// TestAuthIssuer: --auth-issuer and --auth-audience reach the app
+// settings the handler reads (sdk/auth.ConfigFromEnv), and change the
+// template's hash, so a redeploy applies them.
+func TestAuthIssuer(t *testing.T) {
+	m := todo.App().Manifest()
+	base := &templates{n: names{app: "todo", stage: "dev", sub: "s"}, m: m, location: "westeurope", key: strings.Repeat("0", 32)}
+	withAuth := *base
+	withAuth.auth = deploy.Auth{Issuer: "https://login.microsoftonline.com/tenant/v2.0", Audience: "api://todo"}
+	tpl := withAuth.app()
+	for k, want := range map[string]string{"FAAS_AUTH_ISSUER": withAuth.auth.Issuer, "FAAS_AUTH_AUDIENCE": "api://todo", "FAAS_AUTH_CLIENT_ID": "api://todo"} {
+		if got := appSetting(tpl, k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if appSetting(base.app(), "FAAS_AUTH_ISSUER") != "" {
+		t.Error("FAAS_AUTH_ISSUER set without --auth-issuer")
+	}
+	if tpl.Hash() == base.app().Hash() {
+		t.Error("the issuer does not change the template hash")
+	}
+}

@@ -125,7 +125,7 @@ func (p Provider) Plan(ctx context.Context, t *deploy.Target) (*deploy.Plan, err
 	if e.pkg, err = pinPackage(filepath.Join(t.Artifact, "app.zip"), str(e.appTags[tagKey])); err != nil {
 		return nil, err
 	}
-	g := &templates{n: e.names, m: t.Manifest, location: e.location, key: e.pkg.key}
+	g := &templates{n: e.names, m: t.Manifest, location: e.location, key: e.pkg.key, auth: t.Auth}
 	e.dataTpl, e.appTpl = g.data(), g.app()
 	e.appHash = hashStrings(e.appTpl.Hash(), e.pkg.key, fmt.Sprint(e.blobSubscriptions()))
 
@@ -431,7 +431,7 @@ func (e *env) outputs(ctx context.Context) (*deploy.Outputs, error) {
 		}
 	}
 	if e.t.Auth.Issuer != "" {
-		o.Issuer, o.Audience = e.t.Auth.Issuer, e.t.Auth.Audience
+		o.Issuer, o.Audience, o.ClientID = e.t.Auth.Issuer, e.t.Auth.Audience, e.t.Auth.Audience
 	}
 	return o, nil
 }

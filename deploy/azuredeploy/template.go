@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -77,6 +78,7 @@ type templates struct {
 	m        *sdk.Manifest
 	location string
 	key      string // the pinned trigger key
+	auth     deploy.Auth
 }
 
 func (g *templates) tags() map[string]string {
@@ -308,6 +310,10 @@ func (g *templates) appSettings() []any {
 		"AzureWebJobsStorage__accountName": g.n.storage(),
 		"AZURE_STORAGE_ACCOUNT":            g.n.storage(),
 		settingTriggerKey:                  g.key,
+	}
+	if g.auth.Issuer != "" {
+		kv["FAAS_AUTH_ISSUER"], kv["FAAS_AUTH_AUDIENCE"] = g.auth.Issuer, g.auth.Audience
+		kv["FAAS_AUTH_CLIENT_ID"] = g.auth.Audience // an Entra app registration's client ID is its tokens' audience
 	}
 	if len(g.topics()) > 0 {
 		host := g.n.namespace() + ".servicebus.windows.net"
