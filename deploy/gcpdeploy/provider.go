@@ -18,7 +18,19 @@ func init() { deploy.Register(Provider{}) }
 // Provider is the Google Cloud Run functions provider: Build writes the
 // source bundle, and the bundle runs locally under gcfhost, built the way
 // the Go buildpack builds it.
-type Provider struct{}
+//
+// It is also a deploy.Deployer (Plan, Apply, Destroy, Outputs) that
+// reconciles a project with the app's manifest through the Cloud
+// Functions v2, Pub/Sub and Cloud Storage APIs.
+type Provider struct {
+	// opts, if set, reach the APIs somewhere other than their production
+	// endpoints (see New); the registered Provider uses ADC.
+	opts *ClientOptions
+}
+
+// New returns a Provider whose deploy verbs use the API clients configured
+// by opts (nil: Application Default Credentials and the real endpoints).
+func New(opts *ClientOptions) Provider { return Provider{opts: opts} }
 
 var _ deploy.Emulator = Provider{}
 
@@ -31,7 +43,12 @@ func (Provider) Describe() string {
 }
 
 // Flags implements deploy.Provider.
-func (Provider) Flags() []deploy.Flag { return nil }
+func (Provider) Flags() []deploy.Flag {
+	return []deploy.Flag{
+		{Name: "project", Usage: "Google Cloud project ID", Env: "GOOGLE_CLOUD_PROJECT", For: deploy.VerbDeploy},
+		{Name: "region", Usage: "Google Cloud region, e.g. europe-west1", Env: "CLOUDSDK_COMPUTE_REGION", For: deploy.VerbDeploy},
+	}
+}
 
 // Build implements deploy.Provider.
 func (Provider) Build(ctx context.Context, req *deploy.BuildRequest) (*deploy.BuildResult, error) {

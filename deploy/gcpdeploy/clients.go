@@ -1,0 +1,98 @@
+package gcpdeploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+
+	functions "cloud.google.com/go/functions/apiv2"
+	"cloud.google.com/go/pubsub"
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/option"
+
+	"github.com/faaskit/faas/deploy"
+)
+
+// ClientOptions reach the Google Cloud APIs somewhere other than their
+// production endpoints with Application Default Credentials: tests point
+// them at fakes. The zero value uses ADC and the real endpoints.
+type ClientOptions struct {
+	// Functions are the options of the Cloud Functions v2 client.
+	Functions []option.ClientOption
+	// PubSub are the options of the Pub/Sub client.
+	PubSub []option.ClientOption
+	// Storage are the options of the Cloud Storage client.
+	Storage []option.ClientOption
+	// Upload is the HTTP client that PUTs the source zip to the signed
+	// upload URL (nil: http.DefaultClient; the URL carries its own
+	// authorization).
+	Upload *http.Client
+}
+
+// clients are the service clients of one deployment.
+type clients struct {
+	project, region string
+	fn              *functions.FunctionClient
+	ps              *pubsub.Client
+	gcs             *storage.Client
+	upload          *http.Client
+}
+
+// settings resolves --project and --region (flags, then environment).
+func settings(s deploy.Settings) (project, region string, err error) {
+	project, region = s["project"], s["region"]
+	if project == "" {
+		project = os.Getenv("GOOGLE_CLOUD_PROJECT")
+	}
+	if region == "" {
+		region = os.Getenv("CLOUDSDK_FUNCTIONS_REGION")
+	}
+	if region == "" {
+		region = os.Getenv("CLOUDSDK_COMPUTE_REGION")
+	}
+	var probs []error
+	if project == "" {
+		probs = append(probs, errors.New("gcpdeploy: no Google Cloud project: pass --project or set GOOGLE_CLOUD_PROJECT"))
+	}
+	if region == "" {
+		probs = append(probs, errors.New("gcpdeploy: no region: pass --region or set CLOUDSDK_COMPUTE_REGION"))
+	}
+	return project, region, errors.Join(probs...)
+}
+
+func newClients(ctx context.Context, project, region string, o *ClientOptions) (*clients, error) {
+	if o == nil {
+		o = &ClientOptions{}
+	}
+	c := &clients{project: project, region: region, upload: o.Upload}
+	if c.upload == nil {
+		c.upload = http.DefaultClient
+	}
+	var err error
+	if c.fn, err = functions.NewFunctionClient(ctx, o.Functions...); err != nil {
+		return nil, fmt.Errorf("gcpdeploy: Cloud Functions client: %w", err)
+	}
+	if c.ps, err = pubsub.NewClient(ctx, project, o.PubSub...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: Pub/Sub client: %w", err)
+	}
+	if c.gcs, err = storage.NewClient(ctx, o.Storage...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: Cloud Storage client: %w", err)
+	}
+	return c, nil
+}
+
+func (c *clients) close() {
+	if c.fn != nil {
+		c.fn.Close()
+	}
+	if c.ps != nil {
+		c.ps.Close()
+	}
+	if c.gcs != nil {
+		c.gcs.Close()
+	}
+}

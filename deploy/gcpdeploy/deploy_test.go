@@ -1,0 +1,248 @@
+package gcpdeploy
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/faaskit/faas/deploy"
+)
+
+func fnName(id string) string {
+	return "projects/" + testProject + "/locations/" + testRegion + "/functions/todo-dev-" + id
+}
+
+func count(log []string, prefix string) int {
+	n := 0
+	for _, l := range log {
+		if strings.HasPrefix(l, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDeployLifecycle deploys the to-do manifest to the fakes, checks
+// every resource and setting, then counts the mutating calls of a no-op
+// redeploy, a plan, a code-only and a config-only change, and destroy.
+func TestDeployLifecycle(t *testing.T) {
+	c := newCloud(t)
+	tg := todoTarget(t, "dev")
+	ctx := context.Background()
+
+	start := time.Now()
+	pl, out, log, err := c.deployOnce(t, tg)
+	if err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	t.Logf("first deploy: %d changes, %d mutating calls %v, %s against the fakes", len(pl.Changes), len(log), log, time.Since(start))
+	// 1 bucket + 1 topic + 1 upload (GenerateUploadUrl + PUT) + 4 functions.
+	want := map[string]int{"storage POST": 1, "CreateTopic": 1, "GenerateUploadUrl": 1, "upload PUT": 1, "CreateFunction": 4}
+	for k, n := range want {
+		if got := count(log, k); got != n {
+			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
+		}
+	}
+	if len(log) != 8 {
+		t.Errorf("first deploy made %d mutating calls, want 8: %v", len(log), log)
+	}
+	if out.URL != "https://"+testRegion+"-"+testProject+".cloudfunctions.net/todo-dev-web" && !strings.HasSuffix(out.URL, "/todo-dev-web") {
+		t.Errorf("outputs URL %q, want the web function's URL", out.URL)
+	}
+
+	// The functions as the fake recorded them.
+	web := c.fn.function(fnName("web"))
+	if web == nil {
+		t.Fatal("function todo-dev-web not created")
+	}
+	sum, _ := fileHash(tg.Artifact + "/" + BundleFile)
+	wantLabels := map[string]string{LabelApp: "todo", LabelStage: "dev", LabelSource: sum}
+	if d := cmp.Diff(wantLabels, web.Labels); d != "" {
+		t.Errorf("web labels (-want +got):\n%s", d)
+	}
+	if bc := web.BuildConfig; bc.Runtime != "go126" || bc.EntryPoint != "web" {
+		t.Errorf("web build config: runtime %q entry point %q", bc.Runtime, bc.EntryPoint)
+	}
+	if sc := web.ServiceConfig; sc.AvailableMemory != "256M" || sc.TimeoutSeconds != 30 || sc.IngressSettings != functionspb.ServiceConfig_ALLOW_ALL {
+		t.Errorf("web service config: memory %q timeout %d ingress %v", sc.AvailableMemory, sc.TimeoutSeconds, sc.IngressSettings)
+	}
+	wantEnv := map[string]string{
+		"FAAS_FUNCTION":           "web",
+		"GOOGLE_CLOUD_PROJECT":    testProject,
+		"FAAS_BUCKET_ATTACHMENTS": "gs://todo-dev-attachments-" + (names{project: testProject}).suffix(),
+		"FAAS_COLLECTION_TODOS":   "firestore://projects/faas-test/databases/(default)/documents/todo-dev-todos?name_field=id",
+		"FAAS_COLLECTION_STATS":   "firestore://projects/faas-test/databases/(default)/documents/todo-dev-stats?name_field=user",
+		"FAAS_TOPIC_EVENTS":       "gcppubsub://projects/faas-test/topics/todo-dev-events",
+	}
+	if d := cmp.Diff(wantEnv, web.ServiceConfig.EnvironmentVariables); d != "" {
+		t.Errorf("web environment (-want +got):\n%s", d)
+	}
+	stats := c.fn.function(fnName("stats"))
+	if et := stats.GetEventTrigger(); et.GetEventType() != "google.cloud.pubsub.topic.v1.messagePublished" ||
+		et.GetPubsubTopic() != "projects/faas-test/topics/todo-dev-events" || et.GetRetryPolicy() != functionspb.EventTrigger_RETRY_POLICY_RETRY {
+		t.Errorf("stats event trigger: %v", et)
+	}
+	if stats.ServiceConfig.IngressSettings != functionspb.ServiceConfig_ALLOW_INTERNAL_ONLY || stats.ServiceConfig.AvailableMemory != "256M" || stats.ServiceConfig.TimeoutSeconds != 60 {
+		t.Errorf("stats service config: %v", stats.ServiceConfig)
+	}
+	thumbs := c.fn.function(fnName("thumbs"))
+	if et := thumbs.GetEventTrigger(); et.GetEventType() != "google.cloud.storage.object.v1.finalized" || len(et.EventFilters) != 1 ||
+		et.EventFilters[0].Value != "todo-dev-attachments-"+(names{project: testProject}).suffix() {
+		t.Errorf("thumbs event trigger: %v", et)
+	}
+	if thumbs.ServiceConfig.AvailableMemory != "512M" || thumbs.ServiceConfig.TimeoutSeconds != 120 {
+		t.Errorf("thumbs service config: %v", thumbs.ServiceConfig)
+	}
+	if tp, err := c.psc.Topic("todo-dev-events").Config(ctx); err != nil || tp.Labels[LabelApp] != "todo" || tp.Labels[LabelStage] != "dev" {
+		t.Errorf("topic todo-dev-events: %v, labels %v", err, tp.Labels)
+	}
+	// fake-gcs-server keeps neither a bucket's location nor its labels.
+	if _, err := c.gcs.Client().Bucket("todo-dev-attachments-" + (names{project: testProject}).suffix()).Attrs(ctx); err != nil {
+		t.Errorf("bucket: %v", err)
+	}
+
+	// A no-op redeploy and a plan: 0 mutating calls.
+	pl, _, log, err = c.deployOnce(t, tg)
+	if err != nil || !pl.Empty() || len(log) != 0 {
+		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
+	}
+	if pl.Unchanged != 6 {
+		t.Errorf("no-op plan: %d unchanged, want 6 (1 bucket, 1 topic, 4 functions)", pl.Unchanged)
+	}
+
+	// A code-only change: one upload, then every function (they share the
+	// bundle) updated in its source only.
+	writeSource(t, tg, "v2")
+	c.calls.reset(0)
+	pl, err = c.p.Plan(ctx, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.calls.list()); n != 0 {
+		t.Errorf("plan made %d mutating calls", n)
+	}
+	for _, ch := range pl.Changes {
+		if ch.Kind == kindFunction && (ch.Action != deploy.Update || len(ch.Diffs) != 1 || ch.Diffs[0].Field != "source") {
+			t.Errorf("code-only change planned %v", ch)
+		}
+	}
+	if _, err := c.p.Apply(ctx, tg, pl); err != nil {
+		t.Fatal(err)
+	}
+	log = c.calls.list()
+	t.Logf("code-only change: %d mutating calls %v", len(log), log)
+	if count(log, "GenerateUploadUrl") != 1 || count(log, "upload PUT") != 1 || count(log, "UpdateFunction") != 4 || len(log) != 6 {
+		t.Errorf("code-only change: mutating calls %v, want 1 GenerateUploadUrl, 1 PUT, 4 UpdateFunction", log)
+	}
+	src := c.fn.function(fnName("web")).BuildConfig.Source.GetStorageSource()
+	if !strings.HasSuffix(src.Object, "upload-2.zip") {
+		t.Errorf("web source after the code change: %v, want the second upload", src)
+	}
+
+	// A config-only change to one function: one update, no upload.
+	tg.Manifest.Functions[0].MemoryMB = 1024
+	pl, _, log, err = c.deployOnce(t, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 1 || log[0] != "UpdateFunction" {
+		t.Errorf("memory change: mutating calls %v, want one UpdateFunction", log)
+	}
+	if want := []deploy.Diff{{Field: "memory", Old: "256M", New: "1024M"}}; len(pl.Changes) != 1 || !cmp.Equal(pl.Changes[0].Diffs, want) {
+		t.Errorf("memory change planned %v", pl.Changes)
+	}
+	if m := c.fn.function(fnName("web")).ServiceConfig.AvailableMemory; m != "1024M" {
+		t.Errorf("web memory %q after update", m)
+	}
+
+	// A removed function is deleted.
+	tg.Manifest.Functions = slices.DeleteFunc(tg.Manifest.Functions, func(f sdkFunction) bool { return f.Name == "thumbs" })
+	pl, _, log, err = c.deployOnce(t, tg)
+	if err != nil || len(log) != 1 || log[0] != "DeleteFunction" || c.fn.function(fnName("thumbs")) != nil {
+		t.Errorf("removing thumbs: err %v, calls %v, plan %v", err, log, pl.Changes)
+	}
+
+	// Destroy keeps the bucket; with DeleteData, it goes too.
+	c.calls.reset(0)
+	res, err := c.p.Destroy(ctx, tg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log = c.calls.list()
+	t.Logf("destroy: %d mutating calls %v", len(log), log)
+	if count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 1 || len(log) != 4 {
+		t.Errorf("destroy: calls %v", log)
+	}
+	if len(res.Kept) != 1 || res.Kept[0].Kind != kindBucket {
+		t.Errorf("destroy kept %v, want the bucket", res.Kept)
+	}
+	if ok, _ := c.psc.Topic("todo-dev-events").Exists(ctx); ok {
+		t.Error("topic survived destroy")
+	}
+	if _, err := c.p.Outputs(ctx, tg); err == nil {
+		t.Error("Outputs after destroy: no error")
+	}
+	res, err = c.p.Destroy(ctx, tg, &deploy.DestroyOptions{DeleteData: true})
+	if err != nil || len(res.Deleted) != 1 || res.Deleted[0].Kind != kindBucket {
+		t.Errorf("destroy with data: %v, %v", err, res)
+	}
+}
+
+// TestLimitsBeforeAnyCall: a target over the limits is refused with every
+// problem listed and no call made (the project setting is absent too).
+func TestLimitsBeforeAnyCall(t *testing.T) {
+	c := newCloud(t)
+	tg := todoTarget(t, "dev")
+	tg.Manifest.Functions[0].Timeout = 61 * time.Minute
+	tg.Manifest.Functions[1].Timeout = 10 * time.Minute
+	tg.Manifest.Functions[2].MemoryMB = 64
+	tg.Manifest.Functions[3].Schedule.Every = 30 * time.Second
+	tg.Manifest.Functions = append(tg.Manifest.Functions, sdkFunction{Name: strings.Repeat("x", 60), Kind: "http"})
+	c.calls.reset(0)
+	_, err := c.p.Plan(context.Background(), tg)
+	var le *deploy.LimitError
+	if !errors.As(err, &le) || len(le.Problems) != 5 {
+		t.Fatalf("Plan: %v, want a LimitError with 5 problems", err)
+	}
+	if n := len(c.fn.fns); n != 0 || len(c.calls.list()) != 0 {
+		t.Errorf("calls made despite the limits: %v", c.calls.list())
+	}
+	tg = todoTarget(t, "dev")
+	delete(tg.Settings, "project")
+	t.Setenv("GOOGLE_CLOUD_PROJECT", "")
+	if _, err := c.p.Plan(context.Background(), tg); err == nil || !strings.Contains(err.Error(), "--project") {
+		t.Errorf("Plan without a project: %v", err)
+	}
+}
+
+// TestFaultInjection fails the k-th mutating call of the first deploy,
+// for every k, and checks that the ApplyError says what was done and a
+// rerun converges to an empty plan.
+func TestFaultInjection(t *testing.T) {
+	for k := 1; k <= 8; k++ {
+		c := newCloud(t)
+		tg := todoTarget(t, "dev")
+		c.calls.failAt = k
+		_, _, _, err := c.deployOnce(t, tg)
+		var ae *deploy.ApplyError
+		if !errors.As(err, &ae) || !strings.Contains(err.Error(), "injected fault") {
+			t.Fatalf("k=%d: %v, want an ApplyError with the injected fault", k, err)
+		}
+		if len(ae.Done)+len(ae.NotDone) == 0 || len(ae.NotDone) == 0 {
+			t.Errorf("k=%d: ApplyError done %d, not done %d", k, len(ae.Done), len(ae.NotDone))
+		}
+		c.calls.failAt = 0
+		if _, out, _, err := c.deployOnce(t, tg); err != nil || out.URL == "" {
+			t.Fatalf("k=%d: rerun: %v", k, err)
+		}
+		if pl, _, log, err := c.deployOnce(t, tg); err != nil || !pl.Empty() || len(log) != 0 {
+			t.Errorf("k=%d: after the rerun: err %v, changes %v, calls %v", k, err, pl.Changes, log)
+		}
+	}
+}

@@ -1,0 +1,272 @@
+package gcpdeploy
+
+// The Cloud Functions v2 control plane has no emulator: these tests run
+// the real cloud.google.com/go/functions/apiv2 client against an
+// in-process fake built on the client package's own generated
+// RegisterFunctionServiceServer and longrunning's
+// RegisterOperationsServer, connected through option.WithEndpoint,
+// option.WithoutAuthentication and insecure gRPC credentials. The fake
+// keeps state, runs each long-running operation to completion on its
+// first poll, and rejects what the real API rejects (the required fields
+// and formats of cloudfunctions-api.json in /work/shared/schemas/gcp).
+// Pub/Sub runs on pstest and Cloud Storage (buckets and the signed upload
+// URL) on fake-gcs-server.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+var (
+	locationRE   = regexp.MustCompile(`^projects/[^/]+/locations/[^/]+$`)
+	fnIDRE       = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	memoryRE     = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(k|M|G|Mi|Gi)?$`)
+	topicRE      = regexp.MustCompile(`^projects/[^/]+/topics/[^/]+$`)
+	labelRE      = regexp.MustCompile(`^[a-z][-_a-z0-9]{0,62}$`)
+	labelValueRE = regexp.MustCompile(`^[-_a-z0-9]{0,63}$`)
+)
+
+// updatable are the update-mask paths the fake accepts.
+var updatable = []string{
+	"build_config.source", "build_config.entry_point", "build_config.runtime",
+	"service_config.available_memory", "service_config.timeout_seconds",
+	"service_config.ingress_settings", "service_config.environment_variables",
+	"event_trigger", "labels",
+}
+
+// fakeFunctions is the fake FunctionService and Operations server.
+type fakeFunctions struct {
+	functionspb.UnimplementedFunctionServiceServer
+	longrunningpb.UnimplementedOperationsServer
+
+	// objectExists reports whether an uploaded source object exists (in
+	// fake-gcs-server); topicExists whether a Pub/Sub topic does (pstest).
+	objectExists func(bucket, object string) bool
+	topicExists  func(name string) bool
+	uploadBucket string
+	uploadHost   string
+
+	mu      sync.Mutex
+	fns     map[string]*functionspb.Function
+	ops     map[string]*longrunningpb.Operation
+	uploads int
+	seq     int
+}
+
+func newFakeFunctions() *fakeFunctions {
+	return &fakeFunctions{fns: map[string]*functionspb.Function{}, ops: map[string]*longrunningpb.Operation{}}
+}
+
+func (f *fakeFunctions) function(name string) *functionspb.Function {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fn := f.fns[name]; fn != nil {
+		return proto.Clone(fn).(*functionspb.Function)
+	}
+	return nil
+}
+
+// operation records a pending operation whose result is res (or err).
+func (f *fakeFunctions) operation(res proto.Message) (*longrunningpb.Operation, error) {
+	f.seq++
+	name := "operations/op-" + strconv.Itoa(f.seq)
+	any, err := anypb.New(res)
+	if err != nil {
+		return nil, err
+	}
+	meta, _ := anypb.New(&functionspb.OperationMetadata{Target: name})
+	f.ops[name] = &longrunningpb.Operation{Name: name, Done: true, Metadata: meta, Result: &longrunningpb.Operation_Response{Response: any}}
+	return &longrunningpb.Operation{Name: name, Metadata: meta}, nil
+}
+
+func (f *fakeFunctions) GetOperation(_ context.Context, r *longrunningpb.GetOperationRequest) (*longrunningpb.Operation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	op, ok := f.ops[r.GetName()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "operation %s not found", r.GetName())
+	}
+	return op, nil
+}
+
+func (f *fakeFunctions) GenerateUploadUrl(_ context.Context, r *functionspb.GenerateUploadUrlRequest) (*functionspb.GenerateUploadUrlResponse, error) {
+	if !locationRE.MatchString(r.GetParent()) {
+		return nil, status.Errorf(codes.InvalidArgument, "parent %q must be projects/*/locations/*", r.GetParent())
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.uploads++
+	obj := fmt.Sprintf("%s/upload-%d.zip", strings.ReplaceAll(r.GetParent(), "/", "-"), f.uploads)
+	return &functionspb.GenerateUploadUrlResponse{
+		UploadUrl:     fmt.Sprintf("https://%s/%s/%s?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=fake&X-Goog-Expires=1800&X-Goog-SignedHeaders=content-type%%3Bhost&X-Goog-Signature=00", f.uploadHost, f.uploadBucket, obj),
+		StorageSource: &functionspb.StorageSource{Bucket: f.uploadBucket, Object: obj},
+	}, nil
+}
+
+func (f *fakeFunctions) GetFunction(_ context.Context, r *functionspb.GetFunctionRequest) (*functionspb.Function, error) {
+	if fn := f.function(r.GetName()); fn != nil {
+		return fn, nil
+	}
+	return nil, status.Errorf(codes.NotFound, "function %s not found", r.GetName())
+}
+
+func (f *fakeFunctions) ListFunctions(_ context.Context, r *functionspb.ListFunctionsRequest) (*functionspb.ListFunctionsResponse, error) {
+	if !locationRE.MatchString(r.GetParent()) {
+		return nil, status.Errorf(codes.InvalidArgument, "parent %q must be projects/*/locations/*", r.GetParent())
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	res := &functionspb.ListFunctionsResponse{}
+	for name, fn := range f.fns {
+		if strings.HasPrefix(name, r.GetParent()+"/functions/") {
+			res.Functions = append(res.Functions, proto.Clone(fn).(*functionspb.Function))
+		}
+	}
+	slices.SortFunc(res.Functions, func(a, b *functionspb.Function) int { return strings.Compare(a.Name, b.Name) })
+	return res, nil
+}
+
+// validate checks a complete function as CreateFunction (or the merged
+// result of UpdateFunction) must be.
+func (f *fakeFunctions) validate(fn *functionspb.Function) error {
+	bad := func(format string, a ...any) error { return status.Errorf(codes.InvalidArgument, format, a...) }
+	bc, sc := fn.GetBuildConfig(), fn.GetServiceConfig()
+	if fn.GetEnvironment() != functionspb.Environment_GEN_2 {
+		return bad("environment must be GEN_2")
+	}
+	if bc.GetRuntime() == "" || bc.GetEntryPoint() == "" {
+		return bad("build_config.runtime and build_config.entry_point are required")
+	}
+	src := bc.GetSource().GetStorageSource()
+	if src.GetBucket() == "" || src.GetObject() == "" {
+		return bad("build_config.source.storage_source.bucket and object are required")
+	}
+	if !f.objectExists(src.GetBucket(), src.GetObject()) {
+		return status.Errorf(codes.FailedPrecondition, "source gs://%s/%s does not exist (not uploaded)", src.GetBucket(), src.GetObject())
+	}
+	if m := sc.GetAvailableMemory(); m != "" && !memoryRE.MatchString(m) {
+		return bad("service_config.available_memory %q is not a quantity", m)
+	}
+	max := int32(3600)
+	if fn.GetEventTrigger() != nil {
+		max = 540
+	}
+	if t := sc.GetTimeoutSeconds(); t < 0 || t > max {
+		return bad("service_config.timeout_seconds %d must be at most %d", t, max)
+	}
+	for k, v := range fn.GetLabels() {
+		if !labelRE.MatchString(k) || !labelValueRE.MatchString(v) {
+			return bad("label %s=%s: keys and values are lowercase letters, digits, - and _ (at most 63)", k, v)
+		}
+	}
+	if et := fn.GetEventTrigger(); et != nil {
+		if et.GetEventType() == "" {
+			return bad("event_trigger.event_type is required")
+		}
+		if t := et.GetPubsubTopic(); t != "" {
+			if !topicRE.MatchString(t) {
+				return bad("event_trigger.pubsub_topic %q must be projects/*/topics/*", t)
+			}
+			if !f.topicExists(t) {
+				return status.Errorf(codes.FailedPrecondition, "topic %s does not exist", t)
+			}
+		}
+	}
+	return nil
+}
+
+func (f *fakeFunctions) CreateFunction(_ context.Context, r *functionspb.CreateFunctionRequest) (*longrunningpb.Operation, error) {
+	if !locationRE.MatchString(r.GetParent()) {
+		return nil, status.Errorf(codes.InvalidArgument, "parent %q must be projects/*/locations/*", r.GetParent())
+	}
+	if !fnIDRE.MatchString(r.GetFunctionId()) {
+		return nil, status.Errorf(codes.InvalidArgument, "function_id %q must match %s", r.GetFunctionId(), fnIDRE)
+	}
+	fn := proto.Clone(r.GetFunction()).(*functionspb.Function)
+	name := r.GetParent() + "/functions/" + r.GetFunctionId()
+	if fn.Name != "" && fn.Name != name {
+		return nil, status.Errorf(codes.InvalidArgument, "function.name %q does not match parent and function_id", fn.Name)
+	}
+	fn.Name = name
+	if err := f.validate(fn); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fns[name] != nil {
+		return nil, status.Errorf(codes.AlreadyExists, "function %s already exists", name)
+	}
+	fn.State = functionspb.Function_ACTIVE
+	id := name[strings.LastIndex(name, "/")+1:]
+	fn.ServiceConfig.Service = strings.Replace(r.GetParent(), "/locations/", "/locations/", 1) + "/services/" + id
+	fn.ServiceConfig.Uri = "https://" + id + "-fake.a.run.app"
+	fn.Url = fmt.Sprintf("https://%s.cloudfunctions.net/%s", strings.Split(r.GetParent(), "/")[3], id)
+	f.fns[name] = fn
+	return f.operation(fn)
+}
+
+func (f *fakeFunctions) UpdateFunction(_ context.Context, r *functionspb.UpdateFunctionRequest) (*longrunningpb.Operation, error) {
+	name := r.GetFunction().GetName()
+	cur := f.function(name)
+	if cur == nil {
+		return nil, status.Errorf(codes.NotFound, "function %s not found", name)
+	}
+	if len(r.GetUpdateMask().GetPaths()) == 0 {
+		return nil, status.Errorf(codes.InvalidArgument, "update_mask is required")
+	}
+	in := r.GetFunction()
+	for _, p := range r.GetUpdateMask().GetPaths() {
+		switch p {
+		case "build_config.source":
+			cur.BuildConfig.Source = in.GetBuildConfig().GetSource()
+		case "build_config.entry_point":
+			cur.BuildConfig.EntryPoint = in.GetBuildConfig().GetEntryPoint()
+		case "build_config.runtime":
+			cur.BuildConfig.Runtime = in.GetBuildConfig().GetRuntime()
+		case "service_config.available_memory":
+			cur.ServiceConfig.AvailableMemory = in.GetServiceConfig().GetAvailableMemory()
+		case "service_config.timeout_seconds":
+			cur.ServiceConfig.TimeoutSeconds = in.GetServiceConfig().GetTimeoutSeconds()
+		case "service_config.ingress_settings":
+			cur.ServiceConfig.IngressSettings = in.GetServiceConfig().GetIngressSettings()
+		case "service_config.environment_variables":
+			cur.ServiceConfig.EnvironmentVariables = in.GetServiceConfig().GetEnvironmentVariables()
+		case "event_trigger":
+			cur.EventTrigger = in.GetEventTrigger()
+		case "labels":
+			cur.Labels = in.GetLabels()
+		default:
+			return nil, status.Errorf(codes.InvalidArgument, "update_mask path %q is not one of %v", p, updatable)
+		}
+	}
+	if err := f.validate(cur); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fns[name] = cur
+	return f.operation(cur)
+}
+
+func (f *fakeFunctions) DeleteFunction(_ context.Context, r *functionspb.DeleteFunctionRequest) (*longrunningpb.Operation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fns[r.GetName()] == nil {
+		return nil, status.Errorf(codes.NotFound, "function %s not found", r.GetName())
+	}
+	delete(f.fns, r.GetName())
+	return f.operation(&emptypb.Empty{})
+}

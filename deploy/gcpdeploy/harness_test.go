@@ -1,0 +1,202 @@
+package gcpdeploy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	"cloud.google.com/go/pubsub"
+	"cloud.google.com/go/pubsub/pstest"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/faaskit/faas/deploy"
+	"github.com/faaskit/faas/sdk"
+)
+
+const (
+	testProject = "faas-test"
+	testRegion  = "europe-west1"
+)
+
+// calls records the mutating calls the deployer makes (gRPC methods other
+// than Get/List, HTTP requests other than GET/HEAD) and fails the
+// failAt-th one, if set.
+type calls struct {
+	mu     sync.Mutex
+	log    []string
+	failAt int
+}
+
+func (c *calls) reset(failAt int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log, c.failAt = nil, failAt
+}
+
+func (c *calls) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.log...)
+}
+
+// record counts one mutating call and reports whether to fail it.
+func (c *calls) record(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log = append(c.log, name)
+	return c.failAt == len(c.log)
+}
+
+func mutatingRPC(method string) bool {
+	m := method[strings.LastIndex(method, "/")+1:]
+	return !strings.HasPrefix(m, "Get") && !strings.HasPrefix(m, "List")
+}
+
+func (c *calls) interceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if mutatingRPC(method) && c.record(method[strings.LastIndex(method, "/")+1:]) {
+		return status.Error(codes.FailedPrecondition, "injected fault")
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+type countingTransport struct {
+	c    *calls
+	base http.RoundTripper
+	what string
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if t.c.record(t.what + " " + r.Method) {
+			return &http.Response{StatusCode: http.StatusForbidden, Status: "403 Forbidden", Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(`{"error":{"code":403,"message":"injected fault"}}`)), Request: r}, nil
+		}
+	}
+	return t.base.RoundTrip(r)
+}
+
+// cloud is one set of fakes and a Provider connected to them.
+type cloud struct {
+	fn    *fakeFunctions
+	gcs   *fakestorage.Server
+	ps    *pstest.Server
+	psc   *pubsub.Client // uncounted, for checks
+	calls *calls
+	p     Provider
+}
+
+func newCloud(t *testing.T) *cloud {
+	t.Helper()
+	ctx := context.Background()
+	c := &cloud{fn: newFakeFunctions(), calls: &calls{}}
+	var err error
+	c.gcs, err = fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.gcs.Stop)
+	c.ps = pstest.NewServer()
+	t.Cleanup(func() { c.ps.Close() })
+	conn, err := grpc.NewClient(c.ps.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if c.psc, err = pubsub.NewClient(ctx, testProject, option.WithGRPCConn(conn)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.psc.Close() })
+
+	c.fn.uploadBucket, c.fn.uploadHost = "gcf-v2-uploads-123-"+testRegion, "storage.googleapis.com"
+	c.gcs.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: c.fn.uploadBucket})
+	c.fn.objectExists = func(b, o string) bool { _, err := c.gcs.GetObject(b, o); return err == nil }
+	c.fn.topicExists = func(name string) bool {
+		ok, err := c.psc.Topic(name[strings.LastIndex(name, "/")+1:]).Exists(ctx)
+		return err == nil && ok
+	}
+
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	functionspb.RegisterFunctionServiceServer(srv, c.fn)
+	longrunningpb.RegisterOperationsServer(srv, c.fn)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+
+	grpcOpts := func(addr string) []option.ClientOption {
+		return []option.ClientOption{option.WithEndpoint(addr), option.WithoutAuthentication(),
+			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+			option.WithGRPCDialOption(grpc.WithUnaryInterceptor(c.calls.interceptor))}
+	}
+	httpc := func(what string) *http.Client {
+		return &http.Client{Transport: countingTransport{c: c.calls, base: c.gcs.HTTPClient().Transport, what: what}}
+	}
+	c.p = New(&ClientOptions{
+		Functions: grpcOpts(lis.Addr().String()),
+		PubSub:    grpcOpts(c.ps.Addr),
+		Storage:   []option.ClientOption{option.WithHTTPClient(httpc("storage")), option.WithoutAuthentication()},
+		Upload:    httpc("upload"),
+	})
+	return c
+}
+
+// todoTarget is a deployment of testdata/todo-manifest.json (the to-do
+// app's functions and resources, plus a blob function) with a source
+// zip in a fresh directory.
+func todoTarget(t *testing.T, stage string) *deploy.Target {
+	t.Helper()
+	b, err := os.ReadFile("testdata/todo-manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m sdk.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tg := &deploy.Target{Stage: stage, Manifest: &m, Artifact: dir, Settings: deploy.Settings{"project": testProject, "region": testRegion}}
+	writeSource(t, tg, "v1")
+	return tg
+}
+
+// writeSource writes the target's source.zip with content v.
+func writeSource(t *testing.T, tg *deploy.Target, v string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(tg.Artifact, BundleFile), []byte("PK fake bundle "+v), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deployOnce plans and applies, returning the plan, the outputs and the
+// mutating calls made.
+func (c *cloud) deployOnce(t *testing.T, tg *deploy.Target) (*deploy.Plan, *deploy.Outputs, []string, error) {
+	t.Helper()
+	c.calls.reset(c.calls.failAt)
+	ctx := context.Background()
+	pl, err := c.p.Plan(ctx, tg)
+	if err != nil {
+		return nil, nil, c.calls.list(), fmt.Errorf("plan: %w", err)
+	}
+	out, err := c.p.Apply(ctx, tg, pl)
+	return pl, out, c.calls.list(), err
+}
+
+// sdkFunction shortens sdk.FunctionManifest in the tests.
+type sdkFunction = sdk.FunctionManifest
