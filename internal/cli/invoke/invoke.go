@@ -91,6 +91,8 @@ or given with --url.`,
 	fl.Int64Var(&opts.Size, "size", 0, "blob event: object size in bytes")
 	fl.StringVar(&opts.ContentType, "content-type", "", "blob event: content type")
 	fl.BoolVar(&opts.Deleted, "deleted", false, "blob event: the object was deleted (default: created)")
+	cmd.ValidArgsFunction = completeNames(opts, false)
+	cmd.RegisterFlagCompletionFunc("topic", completeNames(opts, true))
 	return cmd
 }
 
