@@ -32,7 +32,7 @@ func TestRealSubscription(t *testing.T) {
 	var b [3]byte
 	rand.Read(b[:])
 	p := Provider{}
-	tg := &deploy.Target{Stage: "e2e" + hex.EncodeToString(b[:]), Manifest: res.Manifest, Artifact: out, Settings: deploy.Settings{}}
+	tg := &deploy.Target{Stage: "e2e" + hex.EncodeToString(b[:]), Manifest: res.Manifest, Artifact: out, Settings: deploy.Settings{"location": os.Getenv("AZURE_LOCATION")}}
 	defer func() {
 		if _, err := p.Destroy(context.WithoutCancel(ctx), tg, &deploy.DestroyOptions{DeleteData: true}); err != nil {
 			t.Errorf("destroy: %v", err)
