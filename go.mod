@@ -41,6 +41,7 @@ require (
 	cloud.google.com/go/longrunning v1.5.0 // indirect
 	cloud.google.com/go/monitoring v1.30.0 // indirect
 	cloud.google.com/go/pubsub/v2 v2.7.0 // indirect
+	cloud.google.com/go/run v1.25.0 // indirect
 	cloud.google.com/go/scheduler v1.18.1 // indirect
 	cloud.google.com/go/storage v1.67.0 // indirect
 	github.com/Azure/azure-amqp-common-go/v3 v3.2.3 // indirect

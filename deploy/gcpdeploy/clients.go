@@ -8,7 +8,10 @@ import (
 	"os"
 
 	functions "cloud.google.com/go/functions/apiv2"
+	iamadmin "cloud.google.com/go/iam/admin/apiv1"
 	"cloud.google.com/go/pubsub"
+	run "cloud.google.com/go/run/apiv2"
+	scheduler "cloud.google.com/go/scheduler/apiv1"
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
 
@@ -21,6 +24,13 @@ import (
 type ClientOptions struct {
 	// Functions are the options of the Cloud Functions v2 client.
 	Functions []option.ClientOption
+	// IAM are the options of the IAM admin client (service accounts).
+	IAM []option.ClientOption
+	// Run are the options of the Cloud Run v2 services client (the
+	// functions' invoker bindings).
+	Run []option.ClientOption
+	// Scheduler are the options of the Cloud Scheduler client.
+	Scheduler []option.ClientOption
 	// PubSub are the options of the Pub/Sub client.
 	PubSub []option.ClientOption
 	// Storage are the options of the Cloud Storage client.
@@ -37,6 +47,9 @@ type clients struct {
 	fn              *functions.FunctionClient
 	ps              *pubsub.Client
 	gcs             *storage.Client
+	iam             *iamadmin.IamClient
+	run             *run.ServicesClient
+	sched           *scheduler.CloudSchedulerClient
 	upload          *http.Client
 }
 
@@ -82,6 +95,18 @@ func newClients(ctx context.Context, project, region string, o *ClientOptions) (
 		c.close()
 		return nil, fmt.Errorf("gcpdeploy: Cloud Storage client: %w", err)
 	}
+	if c.iam, err = iamadmin.NewIamClient(ctx, o.IAM...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: IAM client: %w", err)
+	}
+	if c.run, err = run.NewServicesClient(ctx, o.Run...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: Cloud Run client: %w", err)
+	}
+	if c.sched, err = scheduler.NewCloudSchedulerClient(ctx, o.Scheduler...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: Cloud Scheduler client: %w", err)
+	}
 	return c, nil
 }
 
@@ -94,5 +119,14 @@ func (c *clients) close() {
 	}
 	if c.gcs != nil {
 		c.gcs.Close()
+	}
+	if c.iam != nil {
+		c.iam.Close()
+	}
+	if c.run != nil {
+		c.run.Close()
+	}
+	if c.sched != nil {
+		c.sched.Close()
 	}
 }

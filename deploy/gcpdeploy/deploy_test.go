@@ -42,15 +42,17 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Fatalf("first deploy: %v", err)
 	}
 	t.Logf("first deploy: %d changes, %d mutating calls %v, %s against the fakes", len(pl.Changes), len(log), log, time.Since(start))
-	// 1 bucket + 1 topic + 1 upload (GenerateUploadUrl + PUT) + 4 functions.
-	want := map[string]int{"storage POST": 1, "CreateTopic": 1, "GenerateUploadUrl": 1, "upload PUT": 1, "CreateFunction": 4}
+	// 2 service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
+	// PUT), 4 functions, 4 invoker bindings, 1 job.
+	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateTopic": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
+		"CreateFunction": 4, "SetIamPolicy": 4, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 8 {
-		t.Errorf("first deploy made %d mutating calls, want 8: %v", len(log), log)
+	if len(log) != 15 {
+		t.Errorf("first deploy made %d mutating calls, want 15: %v", len(log), log)
 	}
 	if out.URL != "https://"+testRegion+"-"+testProject+".cloudfunctions.net/todo-dev-web" && !strings.HasSuffix(out.URL, "/todo-dev-web") {
 		t.Errorf("outputs URL %q, want the web function's URL", out.URL)
@@ -99,6 +101,35 @@ func TestDeployLifecycle(t *testing.T) {
 	if thumbs.ServiceConfig.AvailableMemory != "512M" || thumbs.ServiceConfig.TimeoutSeconds != 120 {
 		t.Errorf("thumbs service config: %v", thumbs.ServiceConfig)
 	}
+	// Runtime and invoker service accounts; HTTP public, others invoked by
+	// the invoker account only.
+	fnSA, invSA := "todo-dev-fn@faas-test.iam.gserviceaccount.com", "todo-dev-inv@faas-test.iam.gserviceaccount.com"
+	if !c.iam.exists(fnSA) || !c.iam.exists(invSA) {
+		t.Errorf("service accounts: %v", c.iam.sas)
+	}
+	for _, f := range []string{"web", "stats", "thumbs", "purge"} {
+		fn := c.fn.function(fnName(f))
+		if fn.ServiceConfig.ServiceAccountEmail != fnSA {
+			t.Errorf("%s runs as %q, want %s", f, fn.ServiceConfig.ServiceAccountEmail, fnSA)
+		}
+		member := "serviceAccount:" + invSA
+		if f == "web" {
+			member = "allUsers"
+		}
+		p := c.run.policy(fn.ServiceConfig.Service)
+		if len(p.Bindings) != 1 || p.Bindings[0].Role != "roles/run.invoker" || !cmp.Equal(p.Bindings[0].Members, []string{member}) {
+			t.Errorf("%s service policy %v, want run.invoker for %s only", f, p.Bindings, member)
+		}
+		if et := fn.EventTrigger; et != nil && et.ServiceAccountEmail != invSA {
+			t.Errorf("%s trigger runs as %q", f, et.ServiceAccountEmail)
+		}
+	}
+	job := c.sched.job("projects/faas-test/locations/europe-west1/jobs/todo-dev-purge")
+	purgeURI := c.fn.function(fnName("purge")).ServiceConfig.Uri
+	if job == nil || job.Schedule != "0 * * * *" || job.TimeZone != "Etc/UTC" || job.GetHttpTarget().GetUri() != purgeURI ||
+		job.GetHttpTarget().GetOidcToken().GetServiceAccountEmail() != invSA || job.GetHttpTarget().GetOidcToken().GetAudience() != purgeURI {
+		t.Errorf("purge job %v, want every hour at %s with an OIDC token of %s", job, purgeURI, invSA)
+	}
 	if tp, err := c.psc.Topic("todo-dev-events").Config(ctx); err != nil || tp.Labels[LabelApp] != "todo" || tp.Labels[LabelStage] != "dev" {
 		t.Errorf("topic todo-dev-events: %v, labels %v", err, tp.Labels)
 	}
@@ -112,8 +143,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 6 {
-		t.Errorf("no-op plan: %d unchanged, want 6 (1 bucket, 1 topic, 4 functions)", pl.Unchanged)
+	if pl.Unchanged != 13 {
+		t.Errorf("no-op plan: %d unchanged, want 13 (2 service accounts, 1 bucket, 1 topic, 4 functions, 4 bindings, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: one upload, then every function (they share the
@@ -176,7 +207,7 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	log = c.calls.list()
 	t.Logf("destroy: %d mutating calls %v", len(log), log)
-	if count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 1 || len(log) != 4 {
+	if count(log, "DeleteJob") != 1 || count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 1 || count(log, "DeleteServiceAccount") != 2 || len(log) != 7 {
 		t.Errorf("destroy: calls %v", log)
 	}
 	if len(res.Kept) != 1 || res.Kept[0].Kind != kindBucket {
@@ -225,7 +256,12 @@ func TestLimitsBeforeAnyCall(t *testing.T) {
 // for every k, and checks that the ApplyError says what was done and a
 // rerun converges to an empty plan.
 func TestFaultInjection(t *testing.T) {
-	for k := 1; k <= 8; k++ {
+	c := newCloud(t)
+	_, _, log, err := c.deployOnce(t, todoTarget(t, "dev"))
+	if err != nil || len(log) < 10 {
+		t.Fatalf("clean deploy: %v, calls %v", err, log)
+	}
+	for k := 1; k <= len(log); k++ {
 		c := newCloud(t)
 		tg := todoTarget(t, "dev")
 		c.calls.failAt = k

@@ -44,6 +44,7 @@ var updatable = []string{
 	"build_config.source", "build_config.entry_point", "build_config.runtime",
 	"service_config.available_memory", "service_config.timeout_seconds",
 	"service_config.ingress_settings", "service_config.environment_variables",
+	"service_config.service_account_email",
 	"event_trigger", "labels",
 }
 
@@ -56,6 +57,7 @@ type fakeFunctions struct {
 	// fake-gcs-server); topicExists whether a Pub/Sub topic does (pstest).
 	objectExists func(bucket, object string) bool
 	topicExists  func(name string) bool
+	saExists     func(email string) bool
 	uploadBucket string
 	uploadHost   string
 
@@ -77,6 +79,18 @@ func (f *fakeFunctions) function(name string) *functionspb.Function {
 		return proto.Clone(fn).(*functionspb.Function)
 	}
 	return nil
+}
+
+// serviceExists reports whether a function's Cloud Run service exists.
+func (f *fakeFunctions) serviceExists(svc string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fn := range f.fns {
+		if fn.GetServiceConfig().GetService() == svc {
+			return true
+		}
+	}
+	return false
 }
 
 // operation records a pending operation whose result is res (or err).
@@ -157,6 +171,12 @@ func (f *fakeFunctions) validate(fn *functionspb.Function) error {
 	if !f.objectExists(src.GetBucket(), src.GetObject()) {
 		return status.Errorf(codes.FailedPrecondition, "source gs://%s/%s does not exist (not uploaded)", src.GetBucket(), src.GetObject())
 	}
+	if sa := sc.GetServiceAccountEmail(); sa != "" && !f.saExists(sa) {
+		return bad("service_config.service_account_email %q does not exist", sa)
+	}
+	if sa := fn.GetEventTrigger().GetServiceAccountEmail(); sa != "" && !f.saExists(sa) {
+		return bad("event_trigger.service_account_email %q does not exist", sa)
+	}
 	if m := sc.GetAvailableMemory(); m != "" && !memoryRE.MatchString(m) {
 		return bad("service_config.available_memory %q is not a quantity", m)
 	}
@@ -211,7 +231,7 @@ func (f *fakeFunctions) CreateFunction(_ context.Context, r *functionspb.CreateF
 	}
 	fn.State = functionspb.Function_ACTIVE
 	id := name[strings.LastIndex(name, "/")+1:]
-	fn.ServiceConfig.Service = strings.Replace(r.GetParent(), "/locations/", "/locations/", 1) + "/services/" + id
+	fn.ServiceConfig.Service = r.GetParent() + "/services/" + id
 	fn.ServiceConfig.Uri = "https://" + id + "-fake.a.run.app"
 	fn.Url = fmt.Sprintf("https://%s.cloudfunctions.net/%s", strings.Split(r.GetParent(), "/")[3], id)
 	f.fns[name] = fn
@@ -242,6 +262,8 @@ func (f *fakeFunctions) UpdateFunction(_ context.Context, r *functionspb.UpdateF
 			cur.ServiceConfig.TimeoutSeconds = in.GetServiceConfig().GetTimeoutSeconds()
 		case "service_config.ingress_settings":
 			cur.ServiceConfig.IngressSettings = in.GetServiceConfig().GetIngressSettings()
+		case "service_config.service_account_email":
+			cur.ServiceConfig.ServiceAccountEmail = in.GetServiceConfig().GetServiceAccountEmail()
 		case "service_config.environment_variables":
 			cur.ServiceConfig.EnvironmentVariables = in.GetServiceConfig().GetEnvironmentVariables()
 		case "event_trigger":

@@ -76,6 +76,7 @@ func (e *env) desired(fm *sdk.FunctionManifest) *functionspb.Function {
 			TimeoutSeconds:       int32(timeout / time.Second),
 			EnvironmentVariables: vars,
 			IngressSettings:      functionspb.ServiceConfig_ALLOW_ALL,
+			ServiceAccountEmail:  e.saEmail(e.runtimeSA()),
 		},
 	}
 	switch {
@@ -95,6 +96,7 @@ func (e *env) desired(fm *sdk.FunctionManifest) *functionspb.Function {
 		}
 	}
 	if f.EventTrigger != nil {
+		f.EventTrigger.ServiceAccountEmail = e.saEmail(e.invokerSA())
 		f.ServiceConfig.IngressSettings = functionspb.ServiceConfig_ALLOW_INTERNAL_ONLY
 	}
 	return f
@@ -128,6 +130,7 @@ func diffFunction(live, want *functionspb.Function) ([]deploy.Diff, []string) {
 	ls, ws := live.GetServiceConfig(), want.GetServiceConfig()
 	add("memory", "service_config.available_memory", ls.GetAvailableMemory(), ws.GetAvailableMemory())
 	add("timeout_s", "service_config.timeout_seconds", strconv.Itoa(int(ls.GetTimeoutSeconds())), strconv.Itoa(int(ws.GetTimeoutSeconds())))
+	add("service_account", "service_config.service_account_email", ls.GetServiceAccountEmail(), ws.GetServiceAccountEmail())
 	add("ingress", "service_config.ingress_settings", ls.GetIngressSettings().String(), ws.GetIngressSettings().String())
 	if !maps.Equal(ls.GetEnvironmentVariables(), ws.GetEnvironmentVariables()) {
 		add("environment", "service_config.environment_variables", envString(ls.GetEnvironmentVariables()), envString(ws.GetEnvironmentVariables()))
@@ -155,7 +158,7 @@ func triggerString(t *functionspb.EventTrigger) string {
 	for _, f := range t.GetEventFilters() {
 		s += " " + f.GetAttribute() + "=" + f.GetValue()
 	}
-	return strings.TrimSpace(s) + " " + t.GetRetryPolicy().String()
+	return strings.TrimSpace(s) + " " + t.GetRetryPolicy().String() + " as " + t.GetServiceAccountEmail()
 }
 
 // planFunctions plans the source upload (once, if any function needs the

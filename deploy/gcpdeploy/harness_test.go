@@ -14,9 +14,13 @@ import (
 	"testing"
 
 	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
+	"cloud.google.com/go/iam/admin/apiv1/adminpb"
+	"cloud.google.com/go/iam/apiv1/iampb"
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	"cloud.google.com/go/pubsub"
 	"cloud.google.com/go/pubsub/pstest"
+	"cloud.google.com/go/run/apiv2/runpb"
+	"cloud.google.com/go/scheduler/apiv1/schedulerpb"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
@@ -93,6 +97,9 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // cloud is one set of fakes and a Provider connected to them.
 type cloud struct {
 	fn    *fakeFunctions
+	iam   *fakeIAM
+	run   *fakeRun
+	sched *fakeScheduler
 	gcs   *fakestorage.Server
 	ps    *pstest.Server
 	psc   *pubsub.Client // uncounted, for checks
@@ -103,7 +110,10 @@ type cloud struct {
 func newCloud(t *testing.T) *cloud {
 	t.Helper()
 	ctx := context.Background()
-	c := &cloud{fn: newFakeFunctions(), calls: &calls{}}
+	c := &cloud{fn: newFakeFunctions(), calls: &calls{}, iam: &fakeIAM{sas: map[string]*adminpb.ServiceAccount{}}}
+	c.fn.saExists = c.iam.exists
+	c.run = &fakeRun{serviceExists: c.fn.serviceExists, saExists: c.iam.exists, policies: map[string]*iampb.Policy{}}
+	c.sched = &fakeScheduler{saExists: c.iam.exists, jobs: map[string]*schedulerpb.Job{}}
 	var err error
 	c.gcs, err = fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
 	if err != nil {
@@ -137,6 +147,9 @@ func newCloud(t *testing.T) *cloud {
 	srv := grpc.NewServer()
 	functionspb.RegisterFunctionServiceServer(srv, c.fn)
 	longrunningpb.RegisterOperationsServer(srv, c.fn)
+	adminpb.RegisterIAMServer(srv, c.iam)
+	runpb.RegisterServicesServer(srv, c.run)
+	schedulerpb.RegisterCloudSchedulerServer(srv, c.sched)
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 
@@ -150,6 +163,9 @@ func newCloud(t *testing.T) *cloud {
 	}
 	c.p = New(&ClientOptions{
 		Functions: grpcOpts(lis.Addr().String()),
+		IAM:       grpcOpts(lis.Addr().String()),
+		Run:       grpcOpts(lis.Addr().String()),
+		Scheduler: grpcOpts(lis.Addr().String()),
 		PubSub:    grpcOpts(c.ps.Addr),
 		Storage:   []option.ClientOption{option.WithHTTPClient(httpc("storage")), option.WithoutAuthentication()},
 		Upload:    httpc("upload"),

@@ -16,7 +16,7 @@ const (
 	minMemoryMB     = 128
 	maxMemoryMB     = 32768
 	maxIDLen        = 63 // function IDs and bucket names
-	minEvery        = time.Minute
+	maxSALen        = 30 // service account IDs
 )
 
 // functionIDRE is the function ID format the API accepts.
@@ -30,7 +30,8 @@ func (Provider) Limits() []deploy.Limit {
 		{What: "function memory", Max: fmt.Sprintf("%d-%d MB", minMemoryMB, maxMemoryMB), Setting: "sdk.FunctionOptions.MemoryMB"},
 		{What: "function ID <app>-<stage>-<function>", Max: fmt.Sprintf("%d characters, [a-z][-a-z0-9]*", maxIDLen), Setting: "app, stage and function names"},
 		{What: "bucket name <app>-<stage>-<bucket>-<8 hex>", Max: fmt.Sprintf("%d characters", maxIDLen), Setting: "app, stage and bucket names"},
-		{What: "schedule interval", Max: "at least " + minEvery.String(), Setting: "sdk.Every"},
+		{What: "schedule", Max: "unix-cron: every whole minutes dividing an hour, or hours dividing a day", Setting: "sdk.Every, sdk.Cron"},
+		{What: "service account ID <app>-<stage>-inv", Max: fmt.Sprintf("%d characters", maxSALen), Setting: "app and stage names"},
 	}
 }
 
@@ -52,8 +53,10 @@ func checkLimits(t *deploy.Target) error {
 		if id := n.functionID(fm.Name); len(id) > maxIDLen || !functionIDRE.MatchString(id) {
 			probs = append(probs, fmt.Sprintf("function %s: ID %q must be at most %d characters of [a-z0-9-], starting with a letter: shorten the app, stage or function name", fm.Name, id, maxIDLen))
 		}
-		if s := fm.Schedule; s != nil && s.Every != 0 && (s.Every < minEvery || s.Every%minEvery != 0) {
-			probs = append(probs, fmt.Sprintf("function %s: schedule every %s: Cloud Scheduler runs at most once a minute, on whole minutes", fm.Name, s.Every))
+		if s := fm.Schedule; s != nil {
+			if _, err := cronOf(s); err != nil {
+				probs = append(probs, fmt.Sprintf("function %s: schedule %s: %v (Cloud Scheduler runs unix-cron, at most once a minute): use a cron expression", fm.Name, s.Expr, err))
+			}
 		}
 	}
 	for _, r := range t.Manifest.Resources {
@@ -62,6 +65,9 @@ func checkLimits(t *deploy.Target) error {
 				probs = append(probs, fmt.Sprintf("bucket %s: name %q is longer than %d characters: shorten the app, stage or bucket name", r.Name, b, maxIDLen))
 			}
 		}
+	}
+	if id := n.invokerSA(); len(id) > maxSALen {
+		probs = append(probs, fmt.Sprintf("service account IDs %q and %q must be at most %d characters: shorten the app or stage name", n.runtimeSA(), id, maxSALen))
 	}
 	if probs != nil {
 		return &deploy.LimitError{Provider: Name, Problems: probs}

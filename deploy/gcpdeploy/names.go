@@ -53,6 +53,24 @@ func (n names) topicID(r string) string    { return n.prefix() + "-" + r }
 func (n names) topic(r string) string      { return "projects/" + n.project + "/topics/" + n.topicID(r) }
 func (n names) collection(r string) string { return n.prefix() + "-" + r }
 
+// runtimeSA and invokerSA are the account IDs of the functions' runtime
+// service account and of the one that invokes the non-HTTP functions
+// (Eventarc triggers, Scheduler jobs).
+func (n names) runtimeSA() string { return n.prefix() + "-fn" }
+func (n names) invokerSA() string { return n.prefix() + "-inv" }
+func (n names) saEmail(id string) string {
+	return id + "@" + n.project + ".iam.gserviceaccount.com"
+}
+func (n names) saName(id string) string {
+	return "projects/" + n.project + "/serviceAccounts/" + n.saEmail(id)
+}
+
+// service is the Cloud Run service behind a gen2 function.
+func (n names) service(fn string) string {
+	return n.location() + "/services/" + n.functionID(fn)
+}
+func (n names) job(fn string) string { return n.location() + "/jobs/" + n.functionID(fn) }
+
 // labels are the labels of every owned resource.
 func (n names) labels() map[string]string {
 	return map[string]string{LabelApp: lower(n.app), LabelStage: lower(n.stage)}
