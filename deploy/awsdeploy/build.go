@@ -26,7 +26,6 @@
 package awsdeploy
 
 import (
-	"archive/zip"
 	"compress/flate"
 	"context"
 	"encoding/json"
@@ -37,9 +36,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/faaskit/faas/deploy/appbuild"
+	"github.com/faaskit/faas/internal/ziputil"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -210,10 +209,6 @@ func DriverTags(m *sdk.Manifest) []string {
 	return tags
 }
 
-// zipTime is the modification time stored in the zip, fixed so that the
-// same binary always gives the same zip (and the same code hash on AWS).
-var zipTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // WriteZip writes bin as the executable "bootstrap" at the root of a
 // deployment package at zipPath and returns the zip's size. The entry is
 // Deflate-compressed at flate.BestCompression, which Lambda unpacks like
@@ -225,40 +220,12 @@ func WriteZip(zipPath, bin string) (int64, error) {
 
 // writeZip is WriteZip at a given Deflate level.
 func writeZip(zipPath, bin string, level int) (int64, error) {
-	f, err := os.Create(zipPath)
+	// Mode 0755 also marks the entry as made on Unix, so Lambda keeps the x bit.
+	n, err := ziputil.Write(zipPath, []ziputil.Entry{{Name: "bootstrap", Mode: 0o755, Path: bin}}, level)
 	if err != nil {
 		return 0, fmt.Errorf("awsdeploy: %w", err)
 	}
-	in, err := os.Open(bin)
-	if err != nil {
-		f.Close()
-		return 0, fmt.Errorf("awsdeploy: %w", err)
-	}
-	defer in.Close()
-	zw := zip.NewWriter(f)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, level)
-	})
-	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: zipTime}
-	hdr.SetMode(0o755) // also marks the entry as made on Unix, so Lambda keeps the x bit
-	w, err := zw.CreateHeader(hdr)
-	if err == nil {
-		_, err = io.Copy(w, in)
-	}
-	if err == nil {
-		err = zw.Close()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, fmt.Errorf("awsdeploy: writing %s: %w", zipPath, err)
-	}
-	fi, err := os.Stat(zipPath)
-	if err != nil {
-		return 0, fmt.Errorf("awsdeploy: %w", err)
-	}
-	return fi.Size(), nil
+	return n, nil
 }
 
 func humanSize(n int64) string {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faaskit/faas/internal/ziputil"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -229,12 +230,12 @@ func TestWriteZip(t *testing.T) {
 	if err != nil || !bytes.Equal(back, data) {
 		t.Fatalf("the zip does not give back the binary (%v)", err)
 	}
-	if zf.Method != zip.Deflate || zf.Mode().Perm() != 0o755 || !zf.Modified.Equal(zipTime) {
-		t.Errorf("entry method %d mode %v modified %v; want Deflate, 0755, %v", zf.Method, zf.Mode(), zf.Modified, zipTime)
+	if zf.Method != zip.Deflate || zf.Mode().Perm() != 0o755 || !zf.Modified.Equal(ziputil.Epoch) {
+		t.Errorf("entry method %d mode %v modified %v; want Deflate, 0755, %v", zf.Method, zf.Mode(), zf.Modified, ziputil.Epoch)
 	}
 	var def bytes.Buffer
 	zw := zip.NewWriter(&def)
-	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: zipTime})
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: ziputil.Epoch})
 	w.Write(data)
 	zw.Close()
 	if size > int64(def.Len()) {

@@ -1,70 +1,27 @@
 package azuredeploy
 
 import (
-	"archive/zip"
+	"compress/flate"
 	"debug/buildinfo"
 	"fmt"
-	"io"
-	"os"
-	"slices"
 	"strings"
-	"time"
-)
 
-// zipTime is the modification time of every entry, so that the same input
-// gives the same zip.
-var zipTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	"github.com/faaskit/faas/internal/ziputil"
+)
 
 // writeZip writes the package: the JSON files (0644) and the handler
 // binary (0755, so that Linux hosts can exec it: contracts E17). It
 // returns the zip's size.
 func writeZip(path string, files map[string][]byte, handler string) (int64, error) {
-	f, err := os.Create(path)
+	entries := []ziputil.Entry{{Name: HandlerName, Mode: 0o755, Path: handler}}
+	for name, data := range files {
+		entries = append(entries, ziputil.Entry{Name: name, Mode: 0o644, Data: data})
+	}
+	n, err := ziputil.Write(path, entries, flate.DefaultCompression)
 	if err != nil {
 		return 0, fmt.Errorf("azuredeploy: %w", err)
 	}
-	defer f.Close()
-	zw := zip.NewWriter(f)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		w, err := zw.CreateHeader(header(n, 0o644))
-		if err != nil {
-			return 0, fmt.Errorf("azuredeploy: zip %s: %w", n, err)
-		}
-		if _, err := w.Write(files[n]); err != nil {
-			return 0, fmt.Errorf("azuredeploy: zip %s: %w", n, err)
-		}
-	}
-	bin, err := os.Open(handler)
-	if err != nil {
-		return 0, fmt.Errorf("azuredeploy: %w", err)
-	}
-	defer bin.Close()
-	w, err := zw.CreateHeader(header(HandlerName, 0o755))
-	if err != nil {
-		return 0, fmt.Errorf("azuredeploy: zip %s: %w", HandlerName, err)
-	}
-	if _, err := io.Copy(w, bin); err != nil {
-		return 0, fmt.Errorf("azuredeploy: zip %s: %w", HandlerName, err)
-	}
-	if err := zw.Close(); err != nil {
-		return 0, fmt.Errorf("azuredeploy: zip: %w", err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, fmt.Errorf("azuredeploy: %w", err)
-	}
-	return fi.Size(), f.Close()
-}
-
-func header(name string, mode os.FileMode) *zip.FileHeader {
-	h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime}
-	h.SetMode(mode) // sets the Unix mode in the external attributes (creator Unix)
-	return h
+	return n, nil
 }
 
 // foreignModules are module path prefixes of other clouds' SDKs; an Azure
