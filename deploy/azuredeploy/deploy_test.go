@@ -176,6 +176,30 @@ func TestFaultConvergence(t *testing.T) {
 	}
 }
 
+// TestPublishFaultConvergence: a failed upload leaves the package hash
+// unrecorded, so the rerun uploads again and then records it.
+func TestPublishFaultConvergence(t *testing.T) {
+	c := newCloud(t)
+	p := Provider{Deploy: c.options()}
+	m := todo.App().Manifest()
+	tg := target(m, writePackage(t, m, "v1"))
+	c.failPublish = true
+	_, _, err := deployOnce(t, p, tg)
+	var ae *deploy.ApplyError
+	if !errors.As(err, &ae) || ae.NotDone[0].Kind != "function-package" {
+		t.Fatalf("first deploy = %v, want an ApplyError at the package", err)
+	}
+	c.reset()
+	pl, _, err := deployOnce(t, p, tg)
+	if err != nil || len(c.published) != 1 || pl.Changes[0].Kind != "arm-deployment" {
+		t.Fatalf("rerun: %v, %d publishes, changes %v", err, len(c.published), pl.Changes)
+	}
+	c.reset()
+	if pl, _, err := deployOnce(t, p, tg); err != nil || !pl.Empty() || c.mutating() != 0 {
+		t.Fatalf("after the rerun: %v %v", err, pl.Changes)
+	}
+}
+
 // TestForgedTriggersClosed: the deployed package names every non-HTTP
 // function's folder with the pinned key, which the app settings carry and
 // no HTTP route reaches; the Event Grid subscription targets that folder.

@@ -42,6 +42,7 @@ type cloud struct {
 	published   [][]byte
 	calls       []string // mutating calls: METHOD path
 	failAt      int      // fail the failAt-th mutating call with a 500 (0: never)
+	failPublish bool     // answer the next publish with a 400
 	scm         *httptest.Server
 }
 
@@ -69,6 +70,14 @@ func (c *cloud) serveSCM(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == "/api/publish":
 		if r.Header.Get("Content-Type") != "application/zip" {
 			http.Error(w, `{"error":"want application/zip"}`, http.StatusUnsupportedMediaType)
+			return
+		}
+		c.mu.Lock()
+		fail := c.failPublish
+		c.failPublish = false
+		c.mu.Unlock()
+		if fail {
+			http.Error(w, `{"error":"injected"}`, http.StatusBadRequest)
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
