@@ -6,8 +6,13 @@
 // serves the whole app; each Lambda function runs the app function named by
 // FAAS_FUNCTION.
 //
-// Events are recognised from their top-level keys and decoded in one pass,
-// without reflection, straight into what the function needs:
+// Events are recognised from their top-level keys (one pass of
+// go-json-experiment's tokenizer) and decoded with
+// github.com/go-json-experiment/json, the upstream of encoding/json/v2,
+// into aws-lambda-go's own event types, with its default options: member
+// names match exactly, and invalid UTF-8 and duplicate names are errors
+// (see decode.go for why). Fuzz tests check every decoder against
+// encoding/json, aws-lambda-go's own decoding.
 //
 //   - API Gateway HTTP API (payload 2.0), Lambda Function URLs, API Gateway
 //     REST API (v1 proxy) and ALB (single- and multi-value headers) become a
