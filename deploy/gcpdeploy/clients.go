@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 
+	eventarc "cloud.google.com/go/eventarc/apiv1"
 	functions "cloud.google.com/go/functions/apiv2"
 	iamadmin "cloud.google.com/go/iam/admin/apiv1"
 	"cloud.google.com/go/pubsub"
@@ -31,6 +32,8 @@ type ClientOptions struct {
 	Run []option.ClientOption
 	// Scheduler are the options of the Cloud Scheduler client.
 	Scheduler []option.ClientOption
+	// Eventarc are the options of the Eventarc client.
+	Eventarc []option.ClientOption
 	// PubSub are the options of the Pub/Sub client.
 	PubSub []option.ClientOption
 	// Storage are the options of the Cloud Storage client.
@@ -50,6 +53,7 @@ type clients struct {
 	iam             *iamadmin.IamClient
 	run             *run.ServicesClient
 	sched           *scheduler.CloudSchedulerClient
+	arc             *eventarc.Client
 	upload          *http.Client
 }
 
@@ -107,6 +111,10 @@ func newClients(ctx context.Context, project, region string, o *ClientOptions) (
 		c.close()
 		return nil, fmt.Errorf("gcpdeploy: Cloud Scheduler client: %w", err)
 	}
+	if c.arc, err = eventarc.NewClient(ctx, o.Eventarc...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: Eventarc client: %w", err)
+	}
 	return c, nil
 }
 
@@ -128,5 +136,8 @@ func (c *clients) close() {
 	}
 	if c.sched != nil {
 		c.sched.Close()
+	}
+	if c.arc != nil {
+		c.arc.Close()
 	}
 }

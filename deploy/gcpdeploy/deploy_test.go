@@ -43,16 +43,16 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	t.Logf("first deploy: %d changes, %d mutating calls %v, %s against the fakes", len(pl.Changes), len(log), log, time.Since(start))
 	// 2 service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
-	// PUT), 4 functions, 4 invoker bindings, 1 job.
+	// PUT), 4 functions, 4 invoker bindings, 1 Eventarc trigger, 1 job.
 	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateTopic": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
-		"CreateFunction": 4, "SetIamPolicy": 4, "CreateJob": 1}
+		"CreateFunction": 4, "SetIamPolicy": 4, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 15 {
-		t.Errorf("first deploy made %d mutating calls, want 15: %v", len(log), log)
+	if len(log) != 16 {
+		t.Errorf("first deploy made %d mutating calls, want 16: %v", len(log), log)
 	}
 	if out.URL != "https://"+testRegion+"-"+testProject+".cloudfunctions.net/todo-dev-web" && !strings.HasSuffix(out.URL, "/todo-dev-web") {
 		t.Errorf("outputs URL %q, want the web function's URL", out.URL)
@@ -97,6 +97,16 @@ func TestDeployLifecycle(t *testing.T) {
 	if et := thumbs.GetEventTrigger(); et.GetEventType() != "google.cloud.storage.object.v1.finalized" || len(et.EventFilters) != 1 ||
 		et.EventFilters[0].Value != "todo-dev-attachments-"+(names{project: testProject}).suffix() {
 		t.Errorf("thumbs event trigger: %v", et)
+	}
+	deleted := c.arc.trigger("projects/faas-test/locations/europe-west1/triggers/todo-dev-thumbs-deleted")
+	wantFilters := []string{"type=google.cloud.storage.object.v1.deleted", "bucket=todo-dev-attachments-" + (names{project: testProject}).suffix()}
+	var gotFilters []string
+	for _, f := range deleted.GetEventFilters() {
+		gotFilters = append(gotFilters, f.Attribute+"="+f.Value)
+	}
+	if !cmp.Equal(gotFilters, wantFilters) || deleted.GetDestination().GetCloudRun().GetService() != "todo-dev-thumbs" ||
+		deleted.GetServiceAccount() != "todo-dev-inv@faas-test.iam.gserviceaccount.com" {
+		t.Errorf("thumbs deleted trigger: %v", deleted)
 	}
 	if thumbs.ServiceConfig.AvailableMemory != "512M" || thumbs.ServiceConfig.TimeoutSeconds != 120 {
 		t.Errorf("thumbs service config: %v", thumbs.ServiceConfig)
@@ -143,8 +153,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 13 {
-		t.Errorf("no-op plan: %d unchanged, want 13 (2 service accounts, 1 bucket, 1 topic, 4 functions, 4 bindings, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 14 {
+		t.Errorf("no-op plan: %d unchanged, want 14 (2 service accounts, 1 bucket, 1 topic, 4 functions, 4 bindings, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: one upload, then every function (they share the
@@ -195,7 +205,7 @@ func TestDeployLifecycle(t *testing.T) {
 	// A removed function is deleted.
 	tg.Manifest.Functions = slices.DeleteFunc(tg.Manifest.Functions, func(f sdkFunction) bool { return f.Name == "thumbs" })
 	pl, _, log, err = c.deployOnce(t, tg)
-	if err != nil || len(log) != 1 || log[0] != "DeleteFunction" || c.fn.function(fnName("thumbs")) != nil {
+	if err != nil || !cmp.Equal(log, []string{"DeleteTrigger", "DeleteFunction"}) || c.fn.function(fnName("thumbs")) != nil || len(c.arc.triggers) != 0 {
 		t.Errorf("removing thumbs: err %v, calls %v, plan %v", err, log, pl.Changes)
 	}
 

@@ -1,6 +1,7 @@
 package gcpdeploy
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/faaskit/faas/deploy"
@@ -55,7 +57,7 @@ type planner func(ctx context.Context, e *env) ([]step, int, error)
 // planners are the resource kinds in the order they are applied: what a
 // later kind refers to comes first. planFunctions plans the source upload
 // too, ahead of the first function that needs it.
-var planners = []planner{planServiceAccounts, planBuckets, planTopics, planFunctions, planInvokers, planSchedules}
+var planners = []planner{planServiceAccounts, planBuckets, planTopics, planFunctions, planInvokers, planTriggers, planSchedules}
 
 // newEnv validates t against the limits (no call made if it fails), then
 // connects and hashes the artifact.
@@ -133,11 +135,20 @@ func (e *env) plan(ctx context.Context) (*deploy.Plan, error) {
 		st.steps = append(st.steps, steps...)
 		pl.Unchanged += same
 	}
+	// What calls a function (a trigger, a job) goes before the function.
+	slices.SortStableFunc(st.steps, func(a, b step) int { return cmp.Compare(callerDelete(b), callerDelete(a)) })
 	for _, s := range st.steps {
 		pl.Changes = append(pl.Changes, s.change)
 	}
 	pl.State = st
 	return pl, nil
+}
+
+func callerDelete(s step) int {
+	if s.change.Action == deploy.Delete && (s.change.Kind == kindTrigger || s.change.Kind == kindJob) {
+		return 1
+	}
+	return 0
 }
 
 // Apply implements deploy.Deployer: it runs the plan's steps in order,
@@ -235,7 +246,7 @@ func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.De
 	dd := opts != nil && opts.DeleteData
 	res := &deploy.DestroyResult{Deleted: []deploy.Resource{}, Kept: []deploy.Resource{}}
 	calm := context.WithoutCancel(ctx)
-	for _, d := range []destroyer{destroySchedules, destroyFunctions, destroyTopics, destroyServiceAccounts, destroyBuckets} {
+	for _, d := range []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyTopics, destroyServiceAccounts, destroyBuckets} {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("gcpdeploy: Destroy: stopped: %w", context.Cause(ctx))
 		}

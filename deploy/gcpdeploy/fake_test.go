@@ -48,6 +48,9 @@ var updatable = []string{
 	"event_trigger", "labels",
 }
 
+// longrunningOp shortens the operation type in the fakes' signatures.
+type longrunningOp = longrunningpb.Operation
+
 // fakeFunctions is the fake FunctionService and Operations server.
 type fakeFunctions struct {
 	functionspb.UnimplementedFunctionServiceServer

@@ -97,6 +97,10 @@ func (e *env) desired(fm *sdk.FunctionManifest) *functionspb.Function {
 	}
 	if f.EventTrigger != nil {
 		f.EventTrigger.ServiceAccountEmail = e.saEmail(e.invokerSA())
+	}
+	if fm.Kind == sdk.KindMessage || fm.Kind == sdk.KindBlob {
+		// Only Eventarc calls them; Cloud Scheduler's calls count as
+		// external, so schedule functions keep ALLOW_ALL behind IAM.
 		f.ServiceConfig.IngressSettings = functionspb.ServiceConfig_ALLOW_INTERNAL_ONLY
 	}
 	return f

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"cloud.google.com/go/eventarc/apiv1/eventarcpb"
 	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
 	"cloud.google.com/go/iam/admin/apiv1/adminpb"
 	"cloud.google.com/go/iam/apiv1/iampb"
@@ -100,6 +101,7 @@ type cloud struct {
 	iam   *fakeIAM
 	run   *fakeRun
 	sched *fakeScheduler
+	arc   *fakeEventarc
 	gcs   *fakestorage.Server
 	ps    *pstest.Server
 	psc   *pubsub.Client // uncounted, for checks
@@ -113,6 +115,7 @@ func newCloud(t *testing.T) *cloud {
 	c := &cloud{fn: newFakeFunctions(), calls: &calls{}, iam: &fakeIAM{sas: map[string]*adminpb.ServiceAccount{}}}
 	c.fn.saExists = c.iam.exists
 	c.run = &fakeRun{serviceExists: c.fn.serviceExists, saExists: c.iam.exists, policies: map[string]*iampb.Policy{}}
+	c.arc = &fakeEventarc{ops: c.fn, serviceExists: c.fn.serviceExists, saExists: c.iam.exists, triggers: map[string]*eventarcpb.Trigger{}}
 	c.sched = &fakeScheduler{saExists: c.iam.exists, jobs: map[string]*schedulerpb.Job{}}
 	var err error
 	c.gcs, err = fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
@@ -150,6 +153,7 @@ func newCloud(t *testing.T) *cloud {
 	adminpb.RegisterIAMServer(srv, c.iam)
 	runpb.RegisterServicesServer(srv, c.run)
 	schedulerpb.RegisterCloudSchedulerServer(srv, c.sched)
+	eventarcpb.RegisterEventarcServer(srv, c.arc)
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 
@@ -166,6 +170,7 @@ func newCloud(t *testing.T) *cloud {
 		IAM:       grpcOpts(lis.Addr().String()),
 		Run:       grpcOpts(lis.Addr().String()),
 		Scheduler: grpcOpts(lis.Addr().String()),
+		Eventarc:  grpcOpts(lis.Addr().String()),
 		PubSub:    grpcOpts(c.ps.Addr),
 		Storage:   []option.ClientOption{option.WithHTTPClient(httpc("storage")), option.WithoutAuthentication()},
 		Upload:    httpc("upload"),
