@@ -176,6 +176,48 @@ func TestFaultConvergence(t *testing.T) {
 	}
 }
 
+// TestRemovedFunctionsDeleted: a redeploy without the Message and
+// BlobEvent functions deletes their Service Bus and Event Grid
+// subscriptions (incremental deployments never delete), and converges.
+func TestRemovedFunctionsDeleted(t *testing.T) {
+	c := newCloud(t)
+	p := Provider{Deploy: c.options()}
+	m := todo.App().Manifest()
+	tg := target(m, writePackage(t, m, "v1"))
+	if _, _, err := deployOnce(t, p, tg); err != nil {
+		t.Fatal(err)
+	}
+	var kept []sdk.FunctionManifest
+	for _, f := range m.Functions {
+		if f.Kind != sdk.KindMessage && f.Kind != sdk.KindBlob {
+			kept = append(kept, f)
+		}
+	}
+	m.Functions = kept
+	tg.Artifact = writePackage(t, m, "v1")
+	c.reset()
+	pl, _, err := deployOnce(t, p, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deletes []string
+	for _, ch := range pl.Changes {
+		if ch.Action == deploy.Delete {
+			deletes = append(deletes, ch.Kind+" "+ch.Name)
+		}
+	}
+	if len(deletes) != 2 || !strings.Contains(deletes[0], "eventgrid-subscription attachment-meta") || !strings.HasSuffix(deletes[1], "/events/stats") {
+		t.Errorf("deletes = %q, want the Event Grid and the Service Bus subscription", deletes)
+	}
+	if len(c.egSubs) != 0 || len(c.deleted) != 1 || !strings.HasSuffix(c.deleted[0], "/topics/events/subscriptions/stats") {
+		t.Errorf("left: Event Grid %v; deleted by ID %v", c.egSubs, c.deleted)
+	}
+	c.reset()
+	if pl, _, err := deployOnce(t, p, tg); err != nil || !pl.Empty() || c.mutating() != 0 {
+		t.Fatalf("after: %v %v", err, pl.Changes)
+	}
+}
+
 // TestPublishFaultConvergence: a failed upload leaves the package hash
 // unrecorded, so the rerun uploads again and then records it.
 func TestPublishFaultConvergence(t *testing.T) {

@@ -153,6 +153,21 @@ func (p Provider) Plan(ctx context.Context, t *deploy.Target) (*deploy.Plan, err
 	}
 	appChanged := str(e.appTags[tagTemplate]) != e.appHash
 	if appChanged {
+		// Deleted first: once the new template is deployed, the old one,
+		// which names what to delete, is gone.
+		if e.appTags != nil {
+			stale, err := e.staleSubscriptions(ctx)
+			if err != nil {
+				return nil, err
+			}
+			more, err := e.staleResources(ctx, e.appTpl)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range append(stale, more...) {
+				add(s)
+			}
+		}
 		chs, same, err := e.whatIf(ctx, e.appGroup(), deploymentApp, e.appTpl, e.appTags != nil)
 		if err != nil {
 			return nil, err

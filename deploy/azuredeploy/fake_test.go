@@ -40,6 +40,7 @@ type cloud struct {
 	deployments map[string]map[string]any // group/name -> template
 	egSubs      map[string]armeventgrid.EventSubscription
 	published   [][]byte
+	deleted     []string // IDs deleted with DeleteByID
 	calls       []string // mutating calls: METHOD path
 	failAt      int      // fail the failAt-th mutating call with a 500 (0: never)
 	failPublish bool     // answer the next publish with a 400
@@ -100,7 +101,7 @@ func (c *cloud) serveSCM(w http.ResponseWriter, r *http.Request) {
 // read-only POST, is not one) and fails the failAt-th.
 func (c *cloud) Do(req *policy.Request) (*http.Response, error) {
 	r := req.Raw()
-	if r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/whatIf") {
+	if r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/whatIf") && !strings.HasSuffix(r.URL.Path, "/exportTemplate") {
 		c.mu.Lock()
 		c.calls = append(c.calls, r.Method+" "+r.URL.Path)
 		n := len(c.calls)
@@ -200,6 +201,13 @@ func (c *cloud) resourceManager() *rfake.ServerFactory {
 			},
 		},
 		Server: rfake.Server{
+			BeginDeleteByID: func(_ context.Context, id, _ string, _ *armresources.ClientBeginDeleteByIDOptions) (resp azfake.PollerResponder[armresources.ClientDeleteByIDResponse], e azfake.ErrorResponder) {
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				c.deleted = append(c.deleted, id)
+				resp.SetTerminalResponse(http.StatusOK, armresources.ClientDeleteByIDResponse{}, nil)
+				return
+			},
 			NewListByResourceGroupPager: func(name string, _ *armresources.ClientListByResourceGroupOptions) (resp azfake.PagerResponder[armresources.ClientListByResourceGroupResponse]) {
 				c.mu.Lock()
 				defer c.mu.Unlock()
@@ -224,6 +232,17 @@ func (c *cloud) resourceManager() *rfake.ServerFactory {
 				c.deployments[group+"/"+name] = tpl
 				c.materialise(g, tpl)
 				resp.SetTerminalResponse(http.StatusOK, armresources.DeploymentsClientCreateOrUpdateResponse{}, nil)
+				return
+			},
+			ExportTemplate: func(_ context.Context, group, name string, _ *armresources.DeploymentsClientExportTemplateOptions) (resp azfake.Responder[armresources.DeploymentsClientExportTemplateResponse], e azfake.ErrorResponder) {
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				tpl, ok := c.deployments[group+"/"+name]
+				if !ok {
+					e.SetResponseError(http.StatusNotFound, "DeploymentNotFound")
+					return
+				}
+				resp.SetResponse(http.StatusOK, armresources.DeploymentsClientExportTemplateResponse{DeploymentExportResult: armresources.DeploymentExportResult{Template: tpl}}, nil)
 				return
 			},
 			Get: func(_ context.Context, group, name string, _ *armresources.DeploymentsClientGetOptions) (resp azfake.Responder[armresources.DeploymentsClientGetResponse], e azfake.ErrorResponder) {
@@ -320,6 +339,23 @@ func (c *cloud) eventGrid() *egfake.ServerFactory {
 			},
 		},
 		SystemTopicEventSubscriptionsServer: egfake.SystemTopicEventSubscriptionsServer{
+			NewListBySystemTopicPager: func(_, _ string, _ *armeventgrid.SystemTopicEventSubscriptionsClientListBySystemTopicOptions) (resp azfake.PagerResponder[armeventgrid.SystemTopicEventSubscriptionsClientListBySystemTopicResponse]) {
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				var subs []*armeventgrid.EventSubscription
+				for name := range c.egSubs {
+					subs = append(subs, &armeventgrid.EventSubscription{Name: to.Ptr(name)})
+				}
+				resp.AddPage(http.StatusOK, armeventgrid.SystemTopicEventSubscriptionsClientListBySystemTopicResponse{EventSubscriptionsListResult: armeventgrid.EventSubscriptionsListResult{Value: subs}}, nil)
+				return
+			},
+			BeginDelete: func(_ context.Context, _, _, name string, _ *armeventgrid.SystemTopicEventSubscriptionsClientBeginDeleteOptions) (resp azfake.PollerResponder[armeventgrid.SystemTopicEventSubscriptionsClientDeleteResponse], e azfake.ErrorResponder) {
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				delete(c.egSubs, name)
+				resp.SetTerminalResponse(http.StatusOK, armeventgrid.SystemTopicEventSubscriptionsClientDeleteResponse{}, nil)
+				return
+			},
 			BeginCreateOrUpdate: func(_ context.Context, group, topic, name string, p armeventgrid.EventSubscription, _ *armeventgrid.SystemTopicEventSubscriptionsClientBeginCreateOrUpdateOptions) (resp azfake.PollerResponder[armeventgrid.SystemTopicEventSubscriptionsClientCreateOrUpdateResponse], e azfake.ErrorResponder) {
 				c.mu.Lock()
 				defer c.mu.Unlock()
