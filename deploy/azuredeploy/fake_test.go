@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +15,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -26,7 +24,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 	rfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources/fake"
 
-	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -389,13 +386,6 @@ func writePackage(t *testing.T, m *sdk.Manifest, handler string) string {
 	}
 	return dir
 }
-
-func isNotFound(err error) bool {
-	var re *azcore.ResponseError
-	return errors.As(err, &re) && re.StatusCode == 404
-}
-
-var _ = deploy.Create
 
 func foreignVM() *armresources.GenericResourceExpanded {
 	return &armresources.GenericResourceExpanded{Name: to.Ptr("someone-elses-vm"), Type: to.Ptr("Microsoft.Compute/virtualMachines")}
