@@ -43,16 +43,17 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	t.Logf("first deploy: %d changes, %d mutating calls %v, %s against the fakes", len(pl.Changes), len(log), log, time.Since(start))
 	// 2 service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
-	// PUT), 4 functions, 4 invoker bindings, 1 Eventarc trigger, 1 job.
-	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateTopic": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
+	// PUT), 4 functions, 4 invoker bindings, the dead-letter topic and
+	// policy, 1 Eventarc trigger, 1 job.
+	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
 		"CreateFunction": 4, "SetIamPolicy": 4, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 16 {
-		t.Errorf("first deploy made %d mutating calls, want 16: %v", len(log), log)
+	if len(log) != 18 {
+		t.Errorf("first deploy made %d mutating calls, want 18: %v", len(log), log)
 	}
 	if out.URL != "https://"+testRegion+"-"+testProject+".cloudfunctions.net/todo-dev-web" && !strings.HasSuffix(out.URL, "/todo-dev-web") {
 		t.Errorf("outputs URL %q, want the web function's URL", out.URL)
@@ -92,6 +93,15 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	if stats.ServiceConfig.IngressSettings != functionspb.ServiceConfig_ALLOW_INTERNAL_ONLY || stats.ServiceConfig.AvailableMemory != "256M" || stats.ServiceConfig.TimeoutSeconds != 60 {
 		t.Errorf("stats service config: %v", stats.ServiceConfig)
+	}
+	// The subscription Eventarc made for stats dead-letters after 8 deliveries.
+	sub := c.arc.trigger(stats.GetEventTrigger().GetTrigger()).GetTransport().GetPubsub().GetSubscription()
+	cfg, err := c.psc.Subscription(subID(sub)).Config(ctx)
+	if err != nil || cfg.DeadLetterPolicy == nil || cfg.DeadLetterPolicy.DeadLetterTopic != "projects/faas-test/topics/todo-dev-stats-dlq" || cfg.DeadLetterPolicy.MaxDeliveryAttempts != 8 {
+		t.Errorf("stats subscription %s: %v, dead letter %+v", sub, err, cfg.DeadLetterPolicy)
+	}
+	if ok, _ := c.psc.Topic("todo-dev-stats-dlq").Exists(ctx); !ok {
+		t.Error("no dead-letter topic todo-dev-stats-dlq")
 	}
 	thumbs := c.fn.function(fnName("thumbs"))
 	if et := thumbs.GetEventTrigger(); et.GetEventType() != "google.cloud.storage.object.v1.finalized" || len(et.EventFilters) != 1 ||
@@ -153,8 +163,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 14 {
-		t.Errorf("no-op plan: %d unchanged, want 14 (2 service accounts, 1 bucket, 1 topic, 4 functions, 4 bindings, 1 trigger, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 16 {
+		t.Errorf("no-op plan: %d unchanged, want 16 (2 service accounts, 1 bucket, 1 topic, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: one upload, then every function (they share the
@@ -205,7 +215,7 @@ func TestDeployLifecycle(t *testing.T) {
 	// A removed function is deleted.
 	tg.Manifest.Functions = slices.DeleteFunc(tg.Manifest.Functions, func(f sdkFunction) bool { return f.Name == "thumbs" })
 	pl, _, log, err = c.deployOnce(t, tg)
-	if err != nil || !cmp.Equal(log, []string{"DeleteTrigger", "DeleteFunction"}) || c.fn.function(fnName("thumbs")) != nil || len(c.arc.triggers) != 0 {
+	if err != nil || !cmp.Equal(log, []string{"DeleteTrigger", "DeleteFunction"}) || c.fn.function(fnName("thumbs")) != nil || c.arc.trigger("projects/faas-test/locations/europe-west1/triggers/todo-dev-thumbs-deleted") != nil {
 		t.Errorf("removing thumbs: err %v, calls %v, plan %v", err, log, pl.Changes)
 	}
 
@@ -217,7 +227,7 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	log = c.calls.list()
 	t.Logf("destroy: %d mutating calls %v", len(log), log)
-	if count(log, "DeleteJob") != 1 || count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 1 || count(log, "DeleteServiceAccount") != 2 || len(log) != 7 {
+	if count(log, "DeleteJob") != 1 || count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 2 || count(log, "DeleteServiceAccount") != 2 || len(log) != 8 {
 		t.Errorf("destroy: calls %v", log)
 	}
 	if len(res.Kept) != 1 || res.Kept[0].Kind != kindBucket {

@@ -61,6 +61,11 @@ type fakeFunctions struct {
 	objectExists func(bucket, object string) bool
 	topicExists  func(name string) bool
 	saExists     func(email string) bool
+	// provision, as Cloud Functions does for a Pub/Sub event trigger,
+	// creates the Eventarc trigger and its subscription and returns the
+	// trigger's name; unprovision deletes them with the function.
+	provision    func(fn *functionspb.Function) (string, error)
+	unprovision  func(trigger string)
 	uploadBucket string
 	uploadHost   string
 
@@ -81,6 +86,21 @@ func (f *fakeFunctions) function(name string) *functionspb.Function {
 	if fn := f.fns[name]; fn != nil {
 		return proto.Clone(fn).(*functionspb.Function)
 	}
+	return nil
+}
+
+// provisionTrigger gives a Pub/Sub-triggered function its Eventarc
+// trigger, once.
+func (f *fakeFunctions) provisionTrigger(fn *functionspb.Function) error {
+	et := fn.GetEventTrigger()
+	if et.GetPubsubTopic() == "" || et.GetTrigger() != "" {
+		return nil
+	}
+	t, err := f.provision(fn)
+	if err != nil {
+		return status.Errorf(codes.Internal, "creating the Eventarc trigger: %v", err)
+	}
+	et.Trigger = t
 	return nil
 }
 
@@ -227,11 +247,14 @@ func (f *fakeFunctions) CreateFunction(_ context.Context, r *functionspb.CreateF
 	if err := f.validate(fn); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.fns[name] != nil {
+	if f.function(name) != nil {
 		return nil, status.Errorf(codes.AlreadyExists, "function %s already exists", name)
 	}
+	if err := f.provisionTrigger(fn); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	fn.State = functionspb.Function_ACTIVE
 	id := name[strings.LastIndex(name, "/")+1:]
 	fn.ServiceConfig.Service = r.GetParent() + "/services/" + id
@@ -270,7 +293,13 @@ func (f *fakeFunctions) UpdateFunction(_ context.Context, r *functionspb.UpdateF
 		case "service_config.environment_variables":
 			cur.ServiceConfig.EnvironmentVariables = in.GetServiceConfig().GetEnvironmentVariables()
 		case "event_trigger":
+			old := cur.GetEventTrigger().GetTrigger()
 			cur.EventTrigger = in.GetEventTrigger()
+			if cur.EventTrigger != nil && cur.EventTrigger.GetPubsubTopic() != "" {
+				cur.EventTrigger.Trigger = old
+			} else if old != "" {
+				f.unprovision(old)
+			}
 		case "labels":
 			cur.Labels = in.GetLabels()
 		default:
@@ -278,6 +307,9 @@ func (f *fakeFunctions) UpdateFunction(_ context.Context, r *functionspb.UpdateF
 		}
 	}
 	if err := f.validate(cur); err != nil {
+		return nil, err
+	}
+	if err := f.provisionTrigger(cur); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -289,8 +321,12 @@ func (f *fakeFunctions) UpdateFunction(_ context.Context, r *functionspb.UpdateF
 func (f *fakeFunctions) DeleteFunction(_ context.Context, r *functionspb.DeleteFunctionRequest) (*longrunningpb.Operation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.fns[r.GetName()] == nil {
+	fn := f.fns[r.GetName()]
+	if fn == nil {
 		return nil, status.Errorf(codes.NotFound, "function %s not found", r.GetName())
+	}
+	if t := fn.GetEventTrigger().GetTrigger(); t != "" {
+		f.unprovision(t)
 	}
 	delete(f.fns, r.GetName())
 	return f.operation(&emptypb.Empty{})

@@ -116,6 +116,30 @@ func newCloud(t *testing.T) *cloud {
 	c.fn.saExists = c.iam.exists
 	c.run = &fakeRun{serviceExists: c.fn.serviceExists, saExists: c.iam.exists, policies: map[string]*iampb.Policy{}}
 	c.arc = &fakeEventarc{ops: c.fn, serviceExists: c.fn.serviceExists, saExists: c.iam.exists, triggers: map[string]*eventarcpb.Trigger{}}
+	c.fn.provision = func(fn *functionspb.Function) (string, error) {
+		id := fn.Name[strings.LastIndex(fn.Name, "/")+1:]
+		loc := fn.Name[:strings.Index(fn.Name, "/functions/")]
+		sub := "eventarc-" + testRegion + "-" + id + "-sub-123"
+		topic := fn.EventTrigger.PubsubTopic
+		if _, err := c.psc.CreateSubscription(ctx, sub, pubsub.SubscriptionConfig{Topic: c.psc.Topic(topic[strings.LastIndex(topic, "/")+1:])}); err != nil {
+			return "", err
+		}
+		tr := &eventarcpb.Trigger{Name: loc + "/triggers/" + id + "-123",
+			EventFilters: []*eventarcpb.EventFilter{{Attribute: "type", Value: fn.EventTrigger.EventType}},
+			Transport:    &eventarcpb.Transport{Intermediary: &eventarcpb.Transport_Pubsub{Pubsub: &eventarcpb.Pubsub{Topic: topic, Subscription: "projects/" + testProject + "/subscriptions/" + sub}}}}
+		c.arc.mu.Lock()
+		c.arc.triggers[tr.Name] = tr
+		c.arc.mu.Unlock()
+		return tr.Name, nil
+	}
+	c.fn.unprovision = func(name string) {
+		if tr := c.arc.trigger(name); tr != nil {
+			c.psc.Subscription(tr.GetTransport().GetPubsub().GetSubscription()[strings.LastIndex(tr.GetTransport().GetPubsub().GetSubscription(), "/")+1:]).Delete(ctx)
+			c.arc.mu.Lock()
+			delete(c.arc.triggers, name)
+			c.arc.mu.Unlock()
+		}
+	}
 	c.sched = &fakeScheduler{saExists: c.iam.exists, jobs: map[string]*schedulerpb.Job{}}
 	var err error
 	c.gcs, err = fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})

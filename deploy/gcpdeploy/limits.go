@@ -27,6 +27,7 @@ func (Provider) Limits() []deploy.Limit {
 	return []deploy.Limit{
 		{What: "HTTP function timeout", Max: maxHTTPTimeout.String(), Setting: "sdk.FunctionOptions.Timeout"},
 		{What: "event function timeout (Pub/Sub, Cloud Storage)", Max: maxEventTimeout.String(), Setting: "sdk.FunctionOptions.Timeout"},
+		{What: "message delivery attempts", Max: fmt.Sprintf("%d-%d (Pub/Sub dead-letter policy; fewer count as %d)", minDeliveryAttempts, maxDeliveryAttempts, minDeliveryAttempts), Setting: "sdk.MessageOptions.MaxAttempts"},
 		{What: "function memory", Max: fmt.Sprintf("%d-%d MB", minMemoryMB, maxMemoryMB), Setting: "sdk.FunctionOptions.MemoryMB"},
 		{What: "function ID <app>-<stage>-<function>", Max: fmt.Sprintf("%d characters, [a-z][-a-z0-9]*", maxIDLen), Setting: "app, stage and function names"},
 		{What: "bucket name <app>-<stage>-<bucket>-<8 hex>", Max: fmt.Sprintf("%d characters", maxIDLen), Setting: "app, stage and bucket names"},
@@ -52,6 +53,9 @@ func checkLimits(t *deploy.Target) error {
 		}
 		if id := n.functionID(fm.Name); len(id) > maxIDLen || !functionIDRE.MatchString(id) {
 			probs = append(probs, fmt.Sprintf("function %s: ID %q must be at most %d characters of [a-z0-9-], starting with a letter: shorten the app, stage or function name", fm.Name, id, maxIDLen))
+		}
+		if m := fm.Message; m != nil && m.MaxAttempts > maxDeliveryAttempts {
+			probs = append(probs, fmt.Sprintf("function %s: %d delivery attempts exceed Pub/Sub's %d", fm.Name, m.MaxAttempts, maxDeliveryAttempts))
 		}
 		if s := fm.Schedule; s != nil {
 			if _, err := cronOf(s); err != nil {
