@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/faaskit/faas/providers/azurefunc/funchost"
 	"github.com/faaskit/faas/sdk"
+	"github.com/faaskit/faas/sdk/providertest"
 	"github.com/faaskit/faas/sdk/providertest/capp"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob"
@@ -57,7 +58,7 @@ func startAzurite(t *testing.T) string {
 	})
 	ready := regexp.MustCompile(`listens on http://(127\.0\.0\.1:\d+)`)
 	addr := make(chan string, 1)
-	out := &syncBuffer{}
+	out := &providertest.Output{}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -106,7 +107,7 @@ func TestAzureBlobBinding(t *testing.T) {
 	url := fmt.Sprintf("azblob://records?protocol=http&domain=%s&localemu=true", addr)
 
 	zip := buildCapp(t)
-	logs := &syncBuffer{}
+	logs := &providertest.Output{}
 	host, err := funchost.Start(ctx, zip, &funchost.Options{Output: logs, Env: map[string]string{
 		sdk.EnvVar(sdk.KindBucket, capp.RecordsBucket): url,
 		sdk.EnvVar(sdk.KindBucket, capp.UploadsBucket): "mem://",
@@ -120,7 +121,7 @@ func TestAzureBlobBinding(t *testing.T) {
 	defer host.Close()
 	key := "photos/cat 1.jpg"
 	if err := host.DeliverBlob(ctx, capp.BlobFunction, &sdk.BlobEvent{Kind: sdk.BlobCreated, Bucket: capp.UploadsBucket, Key: key, Size: 42, ContentType: "image/jpeg"}); err != nil {
-		t.Fatalf("deliver: %v\n%s", err, logs.tail(4096))
+		t.Fatalf("deliver: %v\n%s", err, logs.Tail(4096))
 	}
 
 	b, err := blob.OpenBucket(ctx, url)
@@ -130,7 +131,7 @@ func TestAzureBlobBinding(t *testing.T) {
 	defer b.Close()
 	data, err := b.ReadAll(ctx, "blobs/"+key+".json")
 	if err != nil {
-		t.Fatalf("record not in Azurite: %v\n%s", err, logs.tail(4096))
+		t.Fatalf("record not in Azurite: %v\n%s", err, logs.Tail(4096))
 	}
 	var rec capp.BlobRecord
 	if err := json.Unmarshal(data, &rec); err != nil {

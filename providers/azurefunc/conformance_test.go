@@ -1,7 +1,6 @@
 package azurefunc_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -56,7 +54,7 @@ type harness struct{ zip string }
 
 func (h *harness) Start(t *testing.T, env map[string]string) providertest.Target {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &providertest.Output{}
 	// faas deploy sets each subscription's maxDeliveryCount to the
 	// function's MaxAttempts.
 	host, err := funchost.Start(t.Context(), h.zip, &funchost.Options{Env: env, Output: logs, MaxDeliveryCount: capp.MessageMaxAttempts})
@@ -72,13 +70,14 @@ func (h *harness) Start(t *testing.T, env map[string]string) providertest.Target
 			t.Errorf("funchost close: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("handler output (tail):\n%s", logs.tail(16<<10))
+			t.Logf("handler output (tail):\n%s", logs.Tail(16<<10))
 		}
 	})
-	return &target{host: host, base: srv.URL, tr: tr}
+	return &target{EventTarget: providertest.EventTarget{Host: host, Bucket: capp.UploadsBucket}, host: host, base: srv.URL, tr: tr}
 }
 
 type target struct {
+	providertest.EventTarget
 	host *funchost.Host
 	base string
 	tr   *http.Transport
@@ -92,10 +91,6 @@ func (tg *target) Do(req *http.Request) (*http.Response, error) {
 	return tg.tr.RoundTrip(r)
 }
 
-func (tg *target) DeliverMessage(ctx context.Context, function string, m providertest.Message) error {
-	return tg.host.DeliverMessage(ctx, function, &sdk.Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, Attempt: m.Attempt, PublishTime: m.Published})
-}
-
 // Publish implements providertest.Redeliverer with funchost's Service Bus
 // peek-lock loop: redelivered until MaxDeliveryCount, then dead-lettered.
 func (tg *target) Publish(ctx context.Context, function string, m providertest.Message) (bool, error) {
@@ -104,42 +99,4 @@ func (tg *target) Publish(ctx context.Context, function string, m providertest.M
 		return true, nil
 	}
 	return false, err
-}
-
-func (tg *target) DeliverBlob(ctx context.Context, function string, e providertest.BlobEvent) error {
-	kind := sdk.BlobCreated
-	if e.Deleted {
-		kind = sdk.BlobDeleted
-	}
-	return tg.host.DeliverBlob(ctx, function, &sdk.BlobEvent{Kind: kind, Bucket: capp.UploadsBucket, Key: e.Key, Size: e.Size, ContentType: e.ContentType, Time: e.Time})
-}
-
-func (tg *target) FireSchedule(ctx context.Context, function string, e providertest.ScheduleEvent) error {
-	return tg.host.FireSchedule(ctx, function, &sdk.ScheduleEvent{ID: e.ID, Time: e.Time})
-}
-
-// syncBuffer collects the handler's output for failure reports.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) tail(n int) string {
-	str := s.String()
-	if len(str) > n {
-		return str[len(str)-n:]
-	}
-	return str
 }

@@ -1,17 +1,13 @@
 package gcf_test
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 
 	"github.com/faaskit/faas/deploy/gcpdeploy"
 	"github.com/faaskit/faas/providers/gcf/gcfhost"
-	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/providertest"
 )
 
@@ -38,7 +34,7 @@ func (harness) Start(t *testing.T, env map[string]string) providertest.Target {
 	if err != nil {
 		t.Fatalf("gcpdeploy: %v", err)
 	}
-	out := &syncBuffer{}
+	out := &providertest.Output{}
 	h, err := gcfhost.Start(t.Context(), dist, &gcfhost.Options{Env: env, Output: out, Project: "conformance-project"})
 	if err != nil {
 		t.Fatalf("gcfhost: %v\n%s", err, out.String())
@@ -52,13 +48,14 @@ func (harness) Start(t *testing.T, env map[string]string) providertest.Target {
 		}
 	})
 	base, _ := url.Parse(srv.URL)
-	return &target{host: h, base: base, client: &http.Client{
+	return &target{EventTarget: providertest.EventTarget{Host: h}, host: h, base: base, client: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
 
 // target adapts the host (a local.Dispatcher) to providertest.Target.
 type target struct {
+	providertest.EventTarget
 	host   *gcfhost.Host
 	base   *url.URL
 	client *http.Client
@@ -70,37 +67,4 @@ func (tg *target) Do(req *http.Request) (*http.Response, error) {
 	r.Host = tg.base.Host
 	r.RequestURI = ""
 	return tg.client.Do(r)
-}
-
-func (tg *target) DeliverMessage(ctx context.Context, function string, m providertest.Message) error {
-	return tg.host.DeliverMessage(ctx, function, &sdk.Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, Attempt: m.Attempt, PublishTime: m.Published})
-}
-
-func (tg *target) DeliverBlob(ctx context.Context, function string, e providertest.BlobEvent) error {
-	kind := sdk.BlobCreated
-	if e.Deleted {
-		kind = sdk.BlobDeleted
-	}
-	return tg.host.DeliverBlob(ctx, function, &sdk.BlobEvent{Kind: kind, Key: e.Key, Size: e.Size, ContentType: e.ContentType, Time: e.Time})
-}
-
-func (tg *target) FireSchedule(ctx context.Context, function string, e providertest.ScheduleEvent) error {
-	return tg.host.FireSchedule(ctx, function, &sdk.ScheduleEvent{ID: e.ID, Time: e.Time})
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

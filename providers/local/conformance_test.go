@@ -38,10 +38,11 @@ func (localHarness) Start(t *testing.T, env map[string]string) providertest.Targ
 	ran := make(chan error, 1)
 	go func() { ran <- srv.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-ran; hs.Close(); srv.Close() })
-	return &localTarget{d: d, srv: srv, base: hs.URL, client: hs.Client()}
+	return &localTarget{EventTarget: providertest.EventTarget{Host: d}, d: d, srv: srv, base: hs.URL, client: hs.Client()}
 }
 
 type localTarget struct {
+	providertest.EventTarget
 	d      *InProcess
 	srv    *Server
 	base   string
@@ -94,22 +95,6 @@ func (lt *localTarget) Do(req *http.Request) (*http.Response, error) {
 	c := *lt.client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c.Do(req)
-}
-
-func (lt *localTarget) DeliverMessage(ctx context.Context, fn string, m providertest.Message) error {
-	return lt.d.DeliverMessage(ctx, fn, &sdk.Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, Attempt: m.Attempt, PublishTime: m.Published})
-}
-
-func (lt *localTarget) DeliverBlob(ctx context.Context, fn string, e providertest.BlobEvent) error {
-	kind := sdk.BlobCreated
-	if e.Deleted {
-		kind = sdk.BlobDeleted
-	}
-	return lt.d.DeliverBlob(ctx, fn, &sdk.BlobEvent{Kind: kind, Key: e.Key, Size: e.Size, ContentType: e.ContentType, Time: e.Time})
-}
-
-func (lt *localTarget) FireSchedule(ctx context.Context, fn string, e providertest.ScheduleEvent) error {
-	return lt.d.FireSchedule(ctx, fn, &sdk.ScheduleEvent{ID: e.ID, Time: e.Time})
 }
 
 func TestConformance(t *testing.T) { providertest.Run(t, localHarness{}) }
