@@ -8,6 +8,7 @@ import (
 	"os"
 
 	eventarc "cloud.google.com/go/eventarc/apiv1"
+	fsadmin "cloud.google.com/go/firestore/apiv1/admin"
 	functions "cloud.google.com/go/functions/apiv2"
 	iamadmin "cloud.google.com/go/iam/admin/apiv1"
 	"cloud.google.com/go/pubsub"
@@ -34,6 +35,8 @@ type ClientOptions struct {
 	Scheduler []option.ClientOption
 	// Eventarc are the options of the Eventarc client.
 	Eventarc []option.ClientOption
+	// Firestore are the options of the Firestore admin client (indexes).
+	Firestore []option.ClientOption
 	// PubSub are the options of the Pub/Sub client.
 	PubSub []option.ClientOption
 	// Storage are the options of the Cloud Storage client.
@@ -54,6 +57,7 @@ type clients struct {
 	run             *run.ServicesClient
 	sched           *scheduler.CloudSchedulerClient
 	arc             *eventarc.Client
+	fs              *fsadmin.FirestoreAdminClient
 	upload          *http.Client
 }
 
@@ -115,6 +119,10 @@ func newClients(ctx context.Context, project, region string, o *ClientOptions) (
 		c.close()
 		return nil, fmt.Errorf("gcpdeploy: Eventarc client: %w", err)
 	}
+	if c.fs, err = fsadmin.NewFirestoreAdminClient(ctx, o.Firestore...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: Firestore admin client: %w", err)
+	}
 	return c, nil
 }
 
@@ -139,5 +147,8 @@ func (c *clients) close() {
 	}
 	if c.arc != nil {
 		c.arc.Close()
+	}
+	if c.fs != nil {
+		c.fs.Close()
 	}
 }

@@ -45,15 +45,20 @@ func TestDeployLifecycle(t *testing.T) {
 	// 2 service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
 	// PUT), 4 functions, 4 invoker bindings, the dead-letter topic and
 	// policy, 1 Eventarc trigger, 1 job.
-	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
+	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateIndex": 2, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
 		"CreateFunction": 4, "SetIamPolicy": 4, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 18 {
-		t.Errorf("first deploy made %d mutating calls, want 18: %v", len(log), log)
+	if len(log) != 20 {
+		t.Errorf("first deploy made %d mutating calls, want 20: %v", len(log), log)
+	}
+	// todos' by_owner index (owner, created), in both orders; stats
+	// declares none.
+	if got, want := c.fs.keys("projects/faas-test/databases/(default)/collectionGroups/todo-dev-todos"), []string{"owner ASCENDING,created ASCENDING", "owner ASCENDING,created DESCENDING"}; !cmp.Equal(got, want) {
+		t.Errorf("todos indexes %v, want %v", got, want)
 	}
 	if out.URL != "https://"+testRegion+"-"+testProject+".cloudfunctions.net/todo-dev-web" && !strings.HasSuffix(out.URL, "/todo-dev-web") {
 		t.Errorf("outputs URL %q, want the web function's URL", out.URL)
@@ -163,8 +168,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 16 {
-		t.Errorf("no-op plan: %d unchanged, want 16 (2 service accounts, 1 bucket, 1 topic, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 18 {
+		t.Errorf("no-op plan: %d unchanged, want 18 (2 service accounts, 1 bucket, 2 indexes, 1 topic, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: one upload, then every function (they share the
@@ -230,8 +235,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if count(log, "DeleteJob") != 1 || count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 2 || count(log, "DeleteServiceAccount") != 2 || len(log) != 8 {
 		t.Errorf("destroy: calls %v", log)
 	}
-	if len(res.Kept) != 1 || res.Kept[0].Kind != kindBucket {
-		t.Errorf("destroy kept %v, want the bucket", res.Kept)
+	if len(res.Kept) != 3 || res.Kept[0].Kind != kindIndex || res.Kept[2].Kind != kindBucket {
+		t.Errorf("destroy kept %v, want the 2 indexes and the bucket", res.Kept)
 	}
 	if ok, _ := c.psc.Topic("todo-dev-events").Exists(ctx); ok {
 		t.Error("topic survived destroy")
@@ -240,7 +245,7 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Error("Outputs after destroy: no error")
 	}
 	res, err = c.p.Destroy(ctx, tg, &deploy.DestroyOptions{DeleteData: true})
-	if err != nil || len(res.Deleted) != 1 || res.Deleted[0].Kind != kindBucket {
+	if err != nil || len(res.Deleted) != 3 || res.Deleted[2].Kind != kindBucket || len(c.fs.indexes) != 0 {
 		t.Errorf("destroy with data: %v, %v", err, res)
 	}
 }

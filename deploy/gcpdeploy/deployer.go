@@ -57,7 +57,7 @@ type planner func(ctx context.Context, e *env) ([]step, int, error)
 // planners are the resource kinds in the order they are applied: what a
 // later kind refers to comes first. planFunctions plans the source upload
 // too, ahead of the first function that needs it.
-var planners = []planner{planServiceAccounts, planBuckets, planTopics, planFunctions, planInvokers, planDeadLetters, planTriggers, planSchedules}
+var planners = []planner{planServiceAccounts, planBuckets, planIndexes, planTopics, planFunctions, planInvokers, planDeadLetters, planTriggers, planSchedules}
 
 // newEnv validates t against the limits (no call made if it fails), then
 // connects and hashes the artifact.
@@ -246,7 +246,7 @@ func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.De
 	dd := opts != nil && opts.DeleteData
 	res := &deploy.DestroyResult{Deleted: []deploy.Resource{}, Kept: []deploy.Resource{}}
 	calm := context.WithoutCancel(ctx)
-	for _, d := range []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyServiceAccounts, destroyBuckets} {
+	for _, d := range []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyServiceAccounts, destroyIndexes, destroyBuckets} {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("gcpdeploy: Destroy: stopped: %w", context.Cause(ctx))
 		}

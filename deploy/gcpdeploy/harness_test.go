@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"cloud.google.com/go/eventarc/apiv1/eventarcpb"
+	fsadminpb "cloud.google.com/go/firestore/apiv1/admin/adminpb"
 	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
 	"cloud.google.com/go/iam/admin/apiv1/adminpb"
 	"cloud.google.com/go/iam/apiv1/iampb"
@@ -102,6 +103,7 @@ type cloud struct {
 	run   *fakeRun
 	sched *fakeScheduler
 	arc   *fakeEventarc
+	fs    *fakeFirestoreAdmin
 	gcs   *fakestorage.Server
 	ps    *pstest.Server
 	psc   *pubsub.Client // uncounted, for checks
@@ -140,6 +142,7 @@ func newCloud(t *testing.T) *cloud {
 			c.arc.mu.Unlock()
 		}
 	}
+	c.fs = &fakeFirestoreAdmin{ops: c.fn, indexes: map[string]*fsadminpb.Index{}}
 	c.sched = &fakeScheduler{saExists: c.iam.exists, jobs: map[string]*schedulerpb.Job{}}
 	var err error
 	c.gcs, err = fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
@@ -178,6 +181,7 @@ func newCloud(t *testing.T) *cloud {
 	runpb.RegisterServicesServer(srv, c.run)
 	schedulerpb.RegisterCloudSchedulerServer(srv, c.sched)
 	eventarcpb.RegisterEventarcServer(srv, c.arc)
+	fsadminpb.RegisterFirestoreAdminServer(srv, c.fs)
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 
@@ -195,6 +199,7 @@ func newCloud(t *testing.T) *cloud {
 		Run:       grpcOpts(lis.Addr().String()),
 		Scheduler: grpcOpts(lis.Addr().String()),
 		Eventarc:  grpcOpts(lis.Addr().String()),
+		Firestore: grpcOpts(lis.Addr().String()),
 		PubSub:    grpcOpts(c.ps.Addr),
 		Storage:   []option.ClientOption{option.WithHTTPClient(httpc("storage")), option.WithoutAuthentication()},
 		Upload:    httpc("upload"),
