@@ -16,6 +16,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// deployers lists the registered providers that deploy (aws at least).
+var deployers = strings.Join(deploy.Names(cmdutil.IsDeployer), ", ")
+
 func TestArgs(t *testing.T) {
 	cases := []struct {
 		args     []string
@@ -30,14 +33,14 @@ func TestArgs(t *testing.T) {
 			settings: map[string]string{"region": "eu-west-1", "profile": "ci", "arch": "amd64"}},
 		{args: []string{"--provider=aws", "--dry-run"}, stage: "dev", dryRun: true},
 		{args: []string{"--provider=aws", "--auth-issuer", "https://id.example.com", "--auth-audience", "todo"}, stage: "dev", auth: deploy.Auth{Issuer: "https://id.example.com", Audience: "todo"}},
-		{args: []string{}, wantErr: `--provider "": want one of aws`},
-		{args: []string{"--provider=gcp"}, wantErr: `--provider "gcp": want one of aws`},
+		{args: []string{}, wantErr: `--provider "": want one of ` + deployers},
+		{args: []string{"--provider=ibm"}, wantErr: `--provider "ibm": want one of ` + deployers},
 		{args: []string{"--provider=aws", "--stage", "Prod"}, wantErr: `--stage "Prod"`},
 		{args: []string{"--provider=aws", "--stage", ""}, wantErr: `--stage ""`},
 		{args: []string{"--provider=aws", "--arch", "x86"}, wantErr: `--arch "x86": want one of arm64, amd64`},
 		{args: []string{"--provider=aws", "--auth-issuer", "https://id.example.com"}, wantErr: "--auth-issuer and --auth-audience go together"},
 		{args: []string{"--provider=aws", "--auth-issuer", "http://id", "--auth-audience", "a"}, wantErr: "want an https:// URL"},
-		{args: []string{"--provider=aws", "a", "b"}, wantErr: "want at most one argument"},
+		{args: []string{"--provider=aws", "a", "b"}, wantErr: "the app directory; got 2"},
 		{args: []string{"--provider=aws", "--colour"}, wantErr: "unknown flag: --colour"},
 	}
 	for _, c := range cases {

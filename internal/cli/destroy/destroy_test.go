@@ -25,7 +25,7 @@ func TestArgs(t *testing.T) {
 		{args: []string{"--provider=aws", "--yes"}, yes: true},
 		{args: []string{"--provider=aws", "-y", "--delete-data", "./app"}, yes: true, data: true},
 		{args: []string{"--provider=aws"}, wantErr: "stdin is not a terminal: pass --yes"},
-		{args: []string{"--provider=azure", "--yes"}, wantErr: `--provider "azure": want one of aws`},
+		{args: []string{"--provider=ibm", "--yes"}, wantErr: `--provider "ibm": want one of aws`},
 		{args: []string{"--provider=aws", "--yes", "--stage", "-x"}, wantErr: `--stage "-x"`},
 		{args: []string{"--provider=aws", "--yes", "--dry-run"}, wantErr: "unknown flag: --dry-run"},
 	}

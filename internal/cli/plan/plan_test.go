@@ -21,7 +21,7 @@ func TestArgs(t *testing.T) {
 		{args: []string{"--provider=aws", "--json"}, stage: "dev"},
 		{args: []string{"--provider=aws", "--auth-audience", "x"}, wantErr: "--auth-issuer and --auth-audience go together"},
 		{args: []string{"--provider=aws", "--dry-run"}, wantErr: "unknown flag: --dry-run"},
-		{args: []string{"--provider", "ibm"}, wantErr: "want one of aws"},
+		{args: []string{"--provider", "ibm"}, wantErr: `--provider "ibm": want one of aws`},
 	}
 	for _, c := range cases {
 		var got *Options
