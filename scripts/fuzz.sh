@@ -12,10 +12,13 @@
 #
 #   fuzz: ok   providers/awslambda FuzzDecodeSQS   10s  execs 52114  new 3
 #   fuzz: FAIL providers/gcf FuzzDecodeBlob  (go test's report follows)
+#   fuzz: SKIP providers/gcf FuzzCloudEvent  (FUZZTIME ran out while go test
+#              replayed the seed and cached corpus; nothing was fuzzed)
 #
 # A finding is written by go test to <package>/testdata/fuzz/<target>/ and
 # replays in every later `go test` of that package until it is fixed.
-# Exit status: 0 when no target found anything, 1 otherwise.
+# Exit status: 0 when no target found anything (SKIPs included), 1 when
+# one did or a package failed to build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FUZZTIME=${FUZZTIME:-10s}
@@ -29,7 +32,7 @@ fi
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-failed=0 ran=0
+failed=0 ran=0 skipped=0
 for pkg in "${pkgs[@]}"; do
   pkg=${pkg%/}
   mapfile -t targets < <(grep -ho '^func Fuzz[A-Za-z0-9_]*(f \*testing\.F)' "$pkg"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/' | sort -u)
@@ -39,6 +42,11 @@ for pkg in "${pkgs[@]}"; do
       # The last progress line: "fuzz: elapsed: 10s, execs: 52114 (5210/sec), new interesting: 3 (total: 12)".
       stats=$(grep '^fuzz: elapsed' "$out" | tail -1 | sed -n 's/^fuzz: elapsed: \([^,]*\), execs: \([0-9]*\).*new interesting: \([0-9]*\).*/\1  execs \2  new \3/p')
       printf 'fuzz: ok   %s %s  %s\n' "$pkg" "$t" "${stats:-$FUZZTIME}"
+    elif grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input written' "$out"; then
+      # go test gives up when FUZZTIME ends before its baseline coverage
+      # run over the corpus does: no input failed, none was fuzzed either.
+      skipped=$((skipped + 1))
+      printf 'fuzz: SKIP %s %s  (FUZZTIME %s ended during the corpus replay; raise it)\n' "$pkg" "$t" "$FUZZTIME"
     else
       failed=$((failed + 1))
       printf 'fuzz: FAIL %s %s\n' "$pkg" "$t"
@@ -46,5 +54,5 @@ for pkg in "${pkgs[@]}"; do
     fi
   done
 done
-echo "fuzz: $((ran - failed)) passed, $failed failed"
+echo "fuzz: $((ran - failed - skipped)) passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
