@@ -117,6 +117,10 @@ func (e *env) bucketOf(r string) string {
 	return e.bucket(r)
 }
 
+// platformEnv are the variables Cloud Functions adds to a gen2 function's
+// environment by itself; they are not a difference.
+var platformEnv = []string{"LOG_EXECUTION_ID"}
+
 // diffFunction compares the live function with the desired one and
 // returns the changed fields and their update-mask paths.
 func diffFunction(live, want *functionspb.Function) ([]deploy.Diff, []string) {
@@ -136,8 +140,14 @@ func diffFunction(live, want *functionspb.Function) ([]deploy.Diff, []string) {
 	add("timeout_s", "service_config.timeout_seconds", strconv.Itoa(int(ls.GetTimeoutSeconds())), strconv.Itoa(int(ws.GetTimeoutSeconds())))
 	add("service_account", "service_config.service_account_email", ls.GetServiceAccountEmail(), ws.GetServiceAccountEmail())
 	add("ingress", "service_config.ingress_settings", ls.GetIngressSettings().String(), ws.GetIngressSettings().String())
-	if !maps.Equal(ls.GetEnvironmentVariables(), ws.GetEnvironmentVariables()) {
-		add("environment", "service_config.environment_variables", envString(ls.GetEnvironmentVariables()), envString(ws.GetEnvironmentVariables()))
+	liveEnv := maps.Clone(ls.GetEnvironmentVariables())
+	for _, k := range platformEnv {
+		if _, ok := ws.GetEnvironmentVariables()[k]; !ok {
+			delete(liveEnv, k)
+		}
+	}
+	if !maps.Equal(liveEnv, ws.GetEnvironmentVariables()) {
+		add("environment", "service_config.environment_variables", envString(liveEnv), envString(ws.GetEnvironmentVariables()))
 	}
 	add("event_trigger", "event_trigger", triggerString(live.GetEventTrigger()), triggerString(want.GetEventTrigger()))
 	if len(paths) > 0 && !slices.Contains(paths, "labels") {
