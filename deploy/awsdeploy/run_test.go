@@ -117,6 +117,12 @@ func TestDeployedConfigRuns(t *testing.T) {
 		}
 	}
 
+	// moto's request recorder logs every request the deployed app makes
+	// (the bootstrap runs in its own process, beyond any SDK middleware of
+	// this test): the to-do's lists and purge must Query, never Scan.
+	motoRecorder(t, "reset-recording")
+	motoRecorder(t, "start-recording")
+
 	st, body := call("GET", "/api/auth/config", "", "", "")
 	expect("auth config", st, body, 200, `"issuer":"`+out.Issuer+`"`)
 	expect("auth config", st, body, 200, `"client_id":"`+out.ClientID+`"`)
@@ -168,6 +174,86 @@ func TestDeployedConfigRuns(t *testing.T) {
 	}
 	st, body = call("GET", "/api/stats", alice, "", "")
 	expect("stats", st, body, 200, `{"created":1,"completed":1,"deleted":0}`)
+	st, body = call("GET", "/api/todos?limit=1", alice, "", "")
+	expect("list all, first page", st, body, 200, `"title":"Buy milk"`)
+
+	motoRecorder(t, "stop-recording")
+	ops := dynamoCalls(t, e.table("todos"))
+	t.Logf("DynamoDB calls on the todos table during the walk-through and purge: %v", ops)
+	if ops["Scan"] != 0 {
+		t.Errorf("the to-do app scanned its table %d time(s); every list and the purge must Query an index", ops["Scan"])
+	}
+	// The open list, the full list and the purge each Query an index.
+	for _, ix := range []sdk.Index{{Partition: "list_status", Sort: "list_order"}, {Partition: "list_owner", Sort: "list_order"}, {Partition: "purge_bucket", Sort: "purge_at"}} {
+		if ops["Query:"+ix.IndexName()] == 0 {
+			t.Errorf("DynamoDB calls %v; want a Query on the index %s", ops, ix.IndexName())
+		}
+	}
+	if ops["Query:"] != 0 {
+		t.Errorf("%d Query call(s) on the table itself, not an index: %v", ops["Query:"], ops)
+	}
+}
+
+// motoRecorder calls moto's request recorder: reset-recording,
+// start-recording or stop-recording.
+func motoRecorder(t *testing.T, action string) {
+	t.Helper()
+	resp, err := http.Post(motoURL+"/moto-api/recorder/"+action, "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("moto recorder %s: %s", action, resp.Status)
+	}
+}
+
+// dynamoCalls counts the DynamoDB operations moto recorded on table:
+// "Scan", and "Query:<index>" ("Query:" for the table itself).
+func dynamoCalls(t *testing.T, table string) map[string]int {
+	t.Helper()
+	resp, err := http.Get(motoURL + "/moto-api/recorder/download-recording")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]int{}
+	for _, line := range strings.Split(string(data), "\n") {
+		var rec struct {
+			Headers     map[string]string `json:"headers"`
+			Body        string            `json:"body"`
+			BodyEncoded bool              `json:"body_encoded"`
+		}
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		op, ok := strings.CutPrefix(rec.Headers["X-Amz-Target"], "DynamoDB_20120810.")
+		if !ok {
+			continue
+		}
+		body := []byte(rec.Body)
+		if rec.BodyEncoded {
+			if body, err = base64.StdEncoding.DecodeString(rec.Body); err != nil {
+				t.Fatalf("recording: %v", err)
+			}
+		}
+		var in struct{ TableName, IndexName string }
+		json.Unmarshal(body, &in)
+		if in.TableName != table {
+			continue
+		}
+		switch op {
+		case "Scan":
+			ops["Scan"]++
+		case "Query":
+			ops["Query:"+in.IndexName]++
+		}
+	}
+	return ops
 }
 
 // download fetches a function's code from GetFunction's Code.Location.
