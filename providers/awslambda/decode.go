@@ -27,10 +27,12 @@ import (
 //     and pass the event on); so is a duplicate member name (encoding/json
 //     keeps the last). Neither occurs in an event Lambda sends; both are how
 //     a forged payload could make two readers of it disagree.
-//   - Everything else (numbers, base64 []byte, RFC 3339 times, null, unknown
-//     members ignored) decodes as aws-lambda-go's own encoding/json path
-//     decodes it; the fuzz tests (fuzz_test.go) check that difference by
-//     difference.
+//   - base64 ([]byte) and times are strict: encoding/json also skips line
+//     breaks in base64 and takes some times that are not RFC 3339 (a
+//     one-digit hour). AWS writes neither.
+//   - Everything else (numbers, null, unknown members ignored) decodes as
+//     aws-lambda-go's own encoding/json path decodes it; the fuzz tests
+//     (fuzz_test.go) check that, difference by difference.
 //
 // The only custom decoders are the ones below, each for a type whose
 // aws-lambda-go form cannot hold what the shim must keep or whose own

@@ -113,7 +113,13 @@ func sqsMessage(r *events.SQSMessage) *sdk.Message {
 // unwrapSNSEnvelope returns the message of an SNS notification delivered to
 // SQS without raw message delivery, adding its attributes to attrs.
 func unwrapSNSEnvelope(body string, attrs map[string]string) (string, bool) {
-	var env events.SNSEntity
+	// Only these members count: SNS's own JSON for SQS also spells some
+	// others differently from the Lambda event (SigningCertURL).
+	var env struct {
+		Type              string         `json:"Type"`
+		Message           string         `json:"Message"`
+		MessageAttributes map[string]any `json:"MessageAttributes"`
+	}
 	if err := json.Unmarshal([]byte(body), &env); err != nil || env.Type != "Notification" {
 		return body, false
 	}

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -34,8 +35,9 @@ import (
 //   - member names match exactly: a name that matches a field only when
 //     case is ignored is an unknown member, where encoding/json fills the
 //     field;
-//   - base64 ([]byte fields) is decoded strictly: encoding/json also skips
-//     line breaks in it;
+//   - base64 ([]byte fields) and times (time.Time) are decoded strictly:
+//     encoding/json also skips line breaks in base64 and takes some times
+//     that are not RFC 3339 (a one-digit hour);
 //   - a JWT authorizer's claims may be numbers, arrays or objects (kept
 //     raw for AuthorizerFrom), where the events type takes only strings.
 //
@@ -76,8 +78,8 @@ func differs[T any](t *testing.T, in []byte, mine, ref *T, mineErr, refErr error
 	case mineErr == nil && refErr != nil:
 		t.Fatalf("accepted what encoding/json rejects (%v): %q", refErr, in)
 	case mineErr != nil && refErr == nil:
-		if !jsontext.Value(in).IsValid() || strictBase64(mineErr) {
-			return // documented: strict JSON, strict base64
+		if !jsontext.Value(in).IsValid() || strictFormat(mineErr) {
+			return // documented: strict JSON, strict base64 and times
 		}
 		t.Fatalf("rejected what encoding/json accepts: %v: %q", mineErr, in)
 	case mineErr == nil:
@@ -87,11 +89,12 @@ func differs[T any](t *testing.T, in []byte, mine, ref *T, mineErr, refErr error
 	}
 }
 
-// strictBase64 reports whether err is the decoder refusing base64 text
-// for a []byte field.
-func strictBase64(err error) bool {
+// strictFormat reports whether err is the decoder refusing base64 text
+// for a []byte field, or a time that is not strictly RFC 3339, for a
+// time.Time field.
+func strictFormat(err error) bool {
 	var se *json.SemanticError
-	return errors.As(err, &se) && se.GoType == reflect.TypeFor[[]byte]()
+	return errors.As(err, &se) && (se.GoType == reflect.TypeFor[[]byte]() || se.GoType == reflect.TypeFor[time.Time]())
 }
 
 // caseVariant reports whether in has a member name that is not a json tag
