@@ -43,17 +43,18 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	t.Logf("first deploy: %d changes, %d mutating calls %v, %s against the fakes", len(pl.Changes), len(log), log, time.Since(start))
 	// 2 service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
-	// PUT), 4 functions, 4 invoker bindings, the dead-letter topic and
-	// policy, 1 Eventarc trigger, 1 job.
+	// PUT), 2 indexes, a grant on the topic (SetIamPolicy) and on the
+	// bucket (storage PUT), 4 functions, 4 invoker bindings, the
+	// dead-letter topic and policy, 1 Eventarc trigger, 1 job.
 	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateIndex": 2, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
-		"CreateFunction": 4, "SetIamPolicy": 4, "CreateTrigger": 1, "CreateJob": 1}
+		"CreateFunction": 4, "SetIamPolicy": 5, "storage PUT": 1, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 20 {
-		t.Errorf("first deploy made %d mutating calls, want 20: %v", len(log), log)
+	if len(log) != 22 {
+		t.Errorf("first deploy made %d mutating calls, want 22: %v", len(log), log)
 	}
 	// todos' by_owner index (owner, created), in both orders; stats
 	// declares none.
@@ -149,6 +150,16 @@ func TestDeployLifecycle(t *testing.T) {
 			t.Errorf("%s trigger runs as %q", f, et.ServiceAccountEmail)
 		}
 	}
+	// The runtime account may publish to the topic and use the bucket's
+	// objects, and nothing more.
+	tp := c.tpol.policy("projects/faas-test/topics/todo-dev-events")
+	if len(tp.Bindings) != 1 || tp.Bindings[0].Role != "roles/pubsub.publisher" || !cmp.Equal(tp.Bindings[0].Members, []string{"serviceAccount:" + fnSA}) {
+		t.Errorf("topic policy %v", tp.Bindings)
+	}
+	bp := c.bpol.policy("todo-dev-attachments-" + (names{project: testProject}).suffix())
+	if len(bp.Bindings) != 1 || bp.Bindings[0].Role != "roles/storage.objectAdmin" || !cmp.Equal(bp.Bindings[0].Members, []string{"serviceAccount:" + fnSA}) {
+		t.Errorf("bucket policy %v", bp.Bindings)
+	}
 	job := c.sched.job("projects/faas-test/locations/europe-west1/jobs/todo-dev-purge")
 	purgeURI := c.fn.function(fnName("purge")).ServiceConfig.Uri
 	if job == nil || job.Schedule != "0 * * * *" || job.TimeZone != "Etc/UTC" || job.GetHttpTarget().GetUri() != purgeURI ||
@@ -168,8 +179,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 18 {
-		t.Errorf("no-op plan: %d unchanged, want 18 (2 service accounts, 1 bucket, 2 indexes, 1 topic, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 20 {
+		t.Errorf("no-op plan: %d unchanged, want 20 (2 service accounts, 1 bucket, 2 indexes, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: one upload, then every function (they share the

@@ -57,7 +57,7 @@ type planner func(ctx context.Context, e *env) ([]step, int, error)
 // planners are the resource kinds in the order they are applied: what a
 // later kind refers to comes first. planFunctions plans the source upload
 // too, ahead of the first function that needs it.
-var planners = []planner{planServiceAccounts, planBuckets, planIndexes, planTopics, planFunctions, planInvokers, planDeadLetters, planTriggers, planSchedules}
+var planners = []planner{planServiceAccounts, planBuckets, planIndexes, planTopics, planGrants, planFunctions, planInvokers, planDeadLetters, planTriggers, planSchedules}
 
 // newEnv validates t against the limits (no call made if it fails), then
 // connects and hashes the artifact.

@@ -104,6 +104,8 @@ type cloud struct {
 	sched *fakeScheduler
 	arc   *fakeEventarc
 	fs    *fakeFirestoreAdmin
+	tpol  *fakePolicies
+	bpol  *bucketIAM
 	gcs   *fakestorage.Server
 	ps    *pstest.Server
 	psc   *pubsub.Client // uncounted, for checks
@@ -150,7 +152,9 @@ func newCloud(t *testing.T) *cloud {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.gcs.Stop)
-	c.ps = pstest.NewServer()
+	c.tpol = &fakePolicies{saExists: c.iam.exists, policies: map[string]*iampb.Policy{}}
+	c.tpol.exists = func(name string) bool { return c.fn.topicExists(name) }
+	c.ps = pstest.NewServerWithCallback(0, func(s *grpc.Server) { iampb.RegisterIAMPolicyServer(s, c.tpol) })
 	t.Cleanup(func() { c.ps.Close() })
 	conn, err := grpc.NewClient(c.ps.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -190,8 +194,9 @@ func newCloud(t *testing.T) *cloud {
 			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
 			option.WithGRPCDialOption(grpc.WithUnaryInterceptor(c.calls.interceptor))}
 	}
+	c.bpol = &bucketIAM{base: c.gcs.HTTPClient().Transport, gcs: c.gcs, saExists: c.iam.exists, policies: map[string]jsonPolicy{}}
 	httpc := func(what string) *http.Client {
-		return &http.Client{Transport: countingTransport{c: c.calls, base: c.gcs.HTTPClient().Transport, what: what}}
+		return &http.Client{Transport: countingTransport{c: c.calls, base: c.bpol, what: what}}
 	}
 	c.p = New(&ClientOptions{
 		Functions: grpcOpts(lis.Addr().String()),
