@@ -125,7 +125,7 @@ func Build(ctx context.Context, appDir, outDir string, opts *Options) (*Result, 
 	}
 	res.Summary = append(res.Summary, fmt.Sprintf("%s: %.1f MiB, custom handler %q (linux/amd64), %d functions", zipPath, float64(size)/(1<<20), HandlerName, len(layout.Order)))
 	for _, name := range layout.Order {
-		res.Summary = append(res.Summary, "  "+describe(name, layout.Host.Extensions.HTTP.RoutePrefix, layout.Functions[name]))
+		res.Summary = append(res.Summary, "  "+describe(name, layout.Host.RoutePrefix(), layout.Functions[name]))
 	}
 	if appErr != "" {
 		// Usually settings (FAAS_AUTH_*) that only the deployed environment

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/faaskit/faas/providers/azurefunc"
+	"github.com/faaskit/faas/providers/azurefunc/hostjson"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -19,75 +20,16 @@ const HandlerName = "handler"
 // managed identity, or ServiceBusConnection as a connection string).
 const DefaultServiceBusConnection = "ServiceBusConnection"
 
-// HostJSON is the generated host.json (contracts C1).
-type HostJSON struct {
-	Version         string          `json:"version"`
-	FunctionTimeout string          `json:"functionTimeout,omitempty"`
-	ExtensionBundle ExtensionBundle `json:"extensionBundle"`
-	CustomHandler   CustomHandler   `json:"customHandler"`
-	Extensions      HostExtensions  `json:"extensions"`
-}
-
-// ExtensionBundle selects the binding extensions (needed for every
-// non-HTTP trigger; Flex Consumption wants [4.0.0, 5.0.0) or later).
-type ExtensionBundle struct {
-	ID      string `json:"id"`
-	Version string `json:"version"`
-}
-
-// CustomHandler is host.json's customHandler section.
-type CustomHandler struct {
-	Description                 HandlerDescription `json:"description"`
-	EnableForwardingHTTPRequest bool               `json:"enableForwardingHttpRequest"`
-}
-
-// HandlerDescription says how the host starts the handler.
-type HandlerDescription struct {
-	DefaultExecutablePath string   `json:"defaultExecutablePath"`
-	WorkingDirectory      string   `json:"workingDirectory"`
-	Arguments             []string `json:"arguments"`
-}
-
-// HostExtensions is host.json's extensions section.
-type HostExtensions struct {
-	HTTP HTTPExtension `json:"http"`
-}
-
-// HTTPExtension sets the public route prefix.
-type HTTPExtension struct {
-	RoutePrefix string `json:"routePrefix"`
-}
-
-// FunctionJSON is one function's function.json (contracts C3).
-type FunctionJSON struct {
-	Bindings []Binding `json:"bindings"`
-}
-
-// Binding is one entry of function.json's bindings. Only the fields of
-// the trigger kinds faas generates are present.
-type Binding struct {
-	Type      string `json:"type"`
-	Direction string `json:"direction"`
-	Name      string `json:"name"`
-	DataType  string `json:"dataType,omitempty"`
-
-	// httpTrigger
-	AuthLevel string   `json:"authLevel,omitempty"`
-	Methods   []string `json:"methods,omitempty"`
-	Route     string   `json:"route,omitempty"`
-
-	// serviceBusTrigger (topic subscription)
-	TopicName         string `json:"topicName,omitempty"`
-	SubscriptionName  string `json:"subscriptionName,omitempty"`
-	Connection        string `json:"connection,omitempty"`
-	IsSessionsEnabled *bool  `json:"isSessionsEnabled,omitempty"`
-	Cardinality       string `json:"cardinality,omitempty"`
-
-	// timerTrigger
-	Schedule     string `json:"schedule,omitempty"`
-	RunOnStartup *bool  `json:"runOnStartup,omitempty"`
-	UseMonitor   *bool  `json:"useMonitor,omitempty"`
-}
+// The host.json and function.json model is package hostjson's, shared
+// with the handler and the local Functions host.
+type (
+	// HostJSON is the generated host.json (contracts C1).
+	HostJSON = hostjson.Host
+	// FunctionJSON is one function's function.json (contracts C3).
+	FunctionJSON = hostjson.Function
+	// Binding is one entry of function.json's bindings.
+	Binding = hostjson.Binding
+)
 
 // Layout is the package's JSON content, before the binary is added.
 type Layout struct {
@@ -184,12 +126,12 @@ func NewLayout(m *sdk.Manifest, opts *Options) (*Layout, error) {
 	l.Host = HostJSON{
 		Version:         "2.0",
 		FunctionTimeout: timeoutString(maxTimeout + hostTimeoutMargin),
-		ExtensionBundle: ExtensionBundle{ID: "Microsoft.Azure.Functions.ExtensionBundle", Version: "[4.*, 5.0.0)"},
-		CustomHandler: CustomHandler{
-			Description:                 HandlerDescription{DefaultExecutablePath: HandlerName, Arguments: []string{}},
+		ExtensionBundle: &hostjson.ExtensionBundle{ID: "Microsoft.Azure.Functions.ExtensionBundle", Version: "[4.*, 5.0.0)"},
+		CustomHandler: &hostjson.CustomHandler{
+			Description:                 hostjson.Description{DefaultExecutablePath: HandlerName, Arguments: []string{}},
 			EnableForwardingHTTPRequest: true,
 		},
-		Extensions: HostExtensions{HTTP: HTTPExtension{RoutePrefix: prefix}},
+		Extensions: hostjson.Extensions{HTTP: hostjson.HTTP{RoutePrefix: &prefix}},
 	}
 	return l, nil
 }

@@ -7,7 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
+
+	"github.com/faaskit/faas/providers/azurefunc/hostjson"
 )
 
 // HostConfig is the part of host.json the handler needs to know.
@@ -35,24 +36,12 @@ func LoadHostConfig(dir string) (HostConfig, error) {
 	if err != nil {
 		return c, fmt.Errorf("azurefunc: %w", err)
 	}
-	var hj struct {
-		CustomHandler struct {
-			EnableForwardingHTTPRequest bool `json:"enableForwardingHttpRequest"`
-			EnableProxyingHTTPRequest   bool `json:"enableProxyingHttpRequest"`
-		} `json:"customHandler"`
-		Extensions struct {
-			HTTP struct {
-				RoutePrefix *string `json:"routePrefix"`
-			} `json:"http"`
-		} `json:"extensions"`
-	}
+	var hj hostjson.Host
 	if err := json.Unmarshal(b, &hj); err != nil {
 		return c, fmt.Errorf("azurefunc: host.json: %w", err)
 	}
-	if p := hj.Extensions.HTTP.RoutePrefix; p != nil {
-		c.RoutePrefix = *p
-	}
-	c.Forwarding = hj.CustomHandler.EnableForwardingHTTPRequest || hj.CustomHandler.EnableProxyingHTTPRequest
+	c.RoutePrefix = hj.RoutePrefix()
+	c.Forwarding = hj.Forwarding()
 	c.TriggerKey, err = triggerKeyIn(dir)
 	return c, err
 }
@@ -70,13 +59,11 @@ func triggerKeyIn(dir string) (string, error) {
 		if !e.IsDir() || err != nil {
 			continue // not a function folder
 		}
-		var fj struct {
-			Bindings []struct{ Type, Direction string } `json:"bindings"`
-		}
+		var fj hostjson.Function
 		if err := json.Unmarshal(b, &fj); err != nil {
 			return "", fmt.Errorf("azurefunc: %s/function.json: %w", e.Name(), err)
 		}
-		if slices.ContainsFunc(fj.Bindings, func(b struct{ Type, Direction string }) bool { return b.Type == "httpTrigger" }) {
+		if fj.IsHTTP() {
 			continue
 		}
 		_, k, ok := SplitTriggerFunctionName(e.Name())

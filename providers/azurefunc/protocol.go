@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/faaskit/faas/providers/azurefunc/hostjson"
 )
 
 // Binding names used in the generated function.json files. The shim reads
@@ -27,7 +29,7 @@ const (
 // DefaultRoutePrefix is extensions.http.routePrefix in the generated
 // host.json: public URLs are https://<app>.azurewebsites.net/api/<route>,
 // and forwarded requests arrive at /api/<route>.
-const DefaultRoutePrefix = "api"
+const DefaultRoutePrefix = hostjson.DefaultRoutePrefix
 
 // InvokeRequest is the body the host POSTs to /<FunctionName> in JSON mode.
 // Values keep their raw JSON because the host encodes them inconsistently

@@ -8,56 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/faaskit/faas/providers/azurefunc/hostjson"
 )
-
-type hostJSON struct {
-	Version       string `json:"version"`
-	CustomHandler *struct {
-		Description struct {
-			DefaultExecutablePath string   `json:"defaultExecutablePath"`
-			WorkingDirectory      string   `json:"workingDirectory"`
-			Arguments             []string `json:"arguments"`
-		} `json:"description"`
-		EnableForwardingHTTPRequest bool `json:"enableForwardingHttpRequest"`
-		EnableProxyingHTTPRequest   bool `json:"enableProxyingHttpRequest"`
-	} `json:"customHandler"`
-	Extensions struct {
-		HTTP struct {
-			RoutePrefix *string `json:"routePrefix"`
-		} `json:"http"`
-	} `json:"extensions"`
-}
-
-type functionJSON struct {
-	Bindings []binding `json:"bindings"`
-}
-
-type binding struct {
-	Type      string   `json:"type"`
-	Direction string   `json:"direction"`
-	Name      string   `json:"name"`
-	DataType  string   `json:"dataType"`
-	Route     string   `json:"route"`
-	Methods   []string `json:"methods"`
-}
-
-// trigger returns the function's trigger binding.
-func (f functionJSON) trigger() (binding, bool) {
-	for _, b := range f.Bindings {
-		if b.Direction == "in" && strings.HasSuffix(b.Type, "Trigger") {
-			return b, true
-		}
-	}
-	return binding{}, false
-}
-
-// pureHTTP reports whether the function has exactly one httpTrigger and
-// one http output, the only shape the host forwards
-// (FunctionMetadataExtensions.IsHttpInAndOutFunction).
-func (f functionJSON) pureHTTP() bool {
-	return len(f.Bindings) == 2 && f.Bindings[0].Type == "httpTrigger" && f.Bindings[1].Type == "http" ||
-		len(f.Bindings) == 2 && f.Bindings[1].Type == "httpTrigger" && f.Bindings[0].Type == "http"
-}
 
 // route is one HTTP function's public route: literal segments, optionally
 // followed by a {*catchall}.
@@ -95,11 +48,11 @@ func (h *Host) load() error {
 		if err != nil {
 			continue // not a function folder
 		}
-		var fj functionJSON
+		var fj hostjson.Function
 		if err := json.Unmarshal(b, &fj); err != nil {
 			return fmt.Errorf("funchost: %s/function.json: %w", e.Name(), err)
 		}
-		t, ok := fj.trigger()
+		t, ok := fj.Trigger()
 		if !ok {
 			return fmt.Errorf("funchost: %s/function.json has no trigger binding", e.Name())
 		}
@@ -116,7 +69,7 @@ func (h *Host) load() error {
 	return nil
 }
 
-func parseRoute(function string, t binding) route {
+func parseRoute(function string, t hostjson.Binding) route {
 	r := route{function: function, methods: t.Methods}
 	tmpl := t.Route
 	if tmpl == "" {

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/faaskit/faas/internal/ziputil"
+	"github.com/faaskit/faas/providers/azurefunc/hostjson"
 )
 
 // Options configures Start.
@@ -48,8 +49,8 @@ type Options struct {
 // Host is a running function app.
 type Host struct {
 	dir     string
-	cfg     hostJSON
-	funcs   map[string]functionJSON
+	cfg     hostjson.Host
+	funcs   map[string]hostjson.Function
 	routes  []route
 	base    string // http://127.0.0.1:<port>
 	client  *http.Client
@@ -70,7 +71,7 @@ const HostVersion = "4.1037.0-faas-funchost"
 // Start unpacks zipPath into a temporary directory, starts its handler and
 // waits until it answers. Close stops it and removes the directory.
 func Start(ctx context.Context, zipPath string, opts *Options) (*Host, error) {
-	h := &Host{funcs: map[string]functionJSON{}, lastTick: map[string]time.Time{}, exited: make(chan struct{})}
+	h := &Host{funcs: map[string]hostjson.Function{}, lastTick: map[string]time.Time{}, exited: make(chan struct{})}
 	if opts != nil {
 		h.opts = *opts
 	}

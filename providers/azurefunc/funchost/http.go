@@ -28,7 +28,7 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ch := h.cfg.CustomHandler
-	if (ch.EnableForwardingHTTPRequest || ch.EnableProxyingHTTPRequest) && h.funcs[fn].pureHTTP() {
+	if (ch.EnableForwardingHTTPRequest || ch.EnableProxyingHTTPRequest) && h.funcs[fn].PureHTTP() {
 		h.forward(w, r)
 		return
 	}

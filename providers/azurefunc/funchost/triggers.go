@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/faaskit/faas/providers/azurefunc"
+	"github.com/faaskit/faas/providers/azurefunc/hostjson"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -27,7 +28,7 @@ func serialize(v any) string {
 // binding of function, which is either the folder name itself or, for the
 // faas layout, the sdk name of a folder named with a trigger key
 // (azurefunc.TriggerFunctionName).
-func (h *Host) triggerOf(function, want string) (string, binding, error) {
+func (h *Host) triggerOf(function, want string) (string, hostjson.Binding, error) {
 	folder := function
 	fj, ok := h.funcs[folder]
 	if !ok {
@@ -39,11 +40,11 @@ func (h *Host) triggerOf(function, want string) (string, binding, error) {
 		}
 	}
 	if !ok {
-		return "", binding{}, fmt.Errorf("funchost: no function %q in the app", function)
+		return "", hostjson.Binding{}, fmt.Errorf("funchost: no function %q in the app", function)
 	}
-	t, _ := fj.trigger()
+	t, _ := fj.Trigger()
 	if t.Type != want {
-		return "", binding{}, fmt.Errorf("funchost: function %q has a %s, not a %s", function, t.Type, want)
+		return "", hostjson.Binding{}, fmt.Errorf("funchost: function %q has a %s, not a %s", function, t.Type, want)
 	}
 	return folder, t, nil
 }
