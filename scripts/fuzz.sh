@@ -5,6 +5,9 @@
 # usage: scripts/fuzz.sh [package dir ...]     e.g. scripts/fuzz.sh providers/awslambda
 #
 #   FUZZTIME   how long each target runs (go test -fuzztime), default 10s
+#   FUZZMINIMIZETIME  how long go test may shrink one new corpus entry or
+#              failing input (-fuzzminimizetime), default 1s: go test's 60s
+#              would spend a short run minimizing instead of fuzzing
 #
 # Without arguments it runs the targets of every package whose _test.go
 # files declare a `func FuzzXxx(f *testing.F)`. Each target runs alone
@@ -22,6 +25,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FUZZTIME=${FUZZTIME:-10s}
+FUZZMINIMIZETIME=${FUZZMINIMIZETIME:-1s}
 
 if [ $# -gt 0 ]; then
   pkgs=("$@")
@@ -38,7 +42,7 @@ for pkg in "${pkgs[@]}"; do
   mapfile -t targets < <(grep -ho '^func Fuzz[A-Za-z0-9_]*(f \*testing\.F)' "$pkg"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/' | sort -u)
   for t in "${targets[@]}"; do
     ran=$((ran + 1))
-    if go test -run '^$' -fuzz "^$t\$" -fuzztime "$FUZZTIME" "./$pkg" >"$out" 2>&1; then
+    if go test -run '^$' -fuzz "^$t\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" "./$pkg" >"$out" 2>&1; then
       # The last progress line: "fuzz: elapsed: 10s, execs: 52114 (5210/sec), new interesting: 3 (total: 12)".
       stats=$(grep '^fuzz: elapsed' "$out" | tail -1 | sed -n 's/^fuzz: elapsed: \([^,]*\), execs: \([0-9]*\).*new interesting: \([0-9]*\).*/\1  execs \2  new \3/p')
       printf 'fuzz: ok   %s %s  %s\n' "$pkg" "$t" "${stats:-$FUZZTIME}"
