@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/faaskit/faas/internal/jsonstr"
 	"github.com/faaskit/faas/sdk"
 	"github.com/go-json-experiment/json"
 )
@@ -65,7 +66,7 @@ func (h *Handler) handleSQS(ctx context.Context, recs []events.SQSMessage) []byt
 			}
 			failed++
 			out = append(out, `{"itemIdentifier":`...)
-			out = appendString(out, m.MessageId)
+			out = jsonstr.Append(out, m.MessageId)
 			out = append(out, '}')
 			if !(fifo && failed > 1) {
 				sdk.Logger(ctx).Error("message failed", "messageId", m.MessageId, "error", err.Error(), "errorType", errorType(err))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/faaskit/faas/internal/jsonstr"
 )
 
 // responseWriter buffers the function's response: API Gateway, Function
@@ -122,7 +124,7 @@ func (w *responseWriter) encode(f httpFormat) []byte {
 				if i > 0 {
 					out = append(out, ',')
 				}
-				out = appendString(out, v)
+				out = jsonstr.Append(out, v)
 			}
 			out = append(out, ']')
 		}
@@ -141,7 +143,7 @@ func (w *responseWriter) encode(f httpFormat) []byte {
 		out = base64.StdEncoding.AppendEncode(out, w.body)
 		out = append(out, `","isBase64Encoded":true}`...)
 	} else {
-		out = appendString(out, w.body)
+		out = jsonstr.Append(out, w.body)
 		out = append(out, `,"isBase64Encoded":false}`...)
 	}
 	if n > smallResponse {
@@ -167,17 +169,17 @@ func (w *responseWriter) appendSingleHeaders(out []byte, v2 bool) []byte {
 			out = append(out, ',')
 		}
 		first = false
-		out = appendString(out, k)
+		out = jsonstr.Append(out, k)
 		out = append(out, ':')
 		if k == "Set-Cookie" {
-			out = appendString(out, vs[len(vs)-1])
+			out = jsonstr.Append(out, vs[len(vs)-1])
 			continue
 		}
 		if len(vs) == 1 {
-			out = appendString(out, vs[0])
+			out = jsonstr.Append(out, vs[0])
 			continue
 		}
-		out = appendString(out, strings.Join(vs, ","))
+		out = jsonstr.Append(out, strings.Join(vs, ","))
 	}
 	return append(out, '}')
 }
@@ -194,13 +196,13 @@ func (w *responseWriter) appendMultiHeaders(out []byte) []byte {
 			out = append(out, ',')
 		}
 		first = false
-		out = appendString(out, k)
+		out = jsonstr.Append(out, k)
 		out = append(out, ":["...)
 		for i, v := range vs {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out = appendString(out, v)
+			out = jsonstr.Append(out, v)
 		}
 		out = append(out, ']')
 	}
@@ -229,58 +231,4 @@ func isText(ct string) bool {
 		return true
 	}
 	return false
-}
-
-// safe marks the ASCII bytes that need no escaping inside a JSON string.
-var safe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
-// as encoding/json does.
-func appendString[S ~string | ~[]byte](out []byte, s S) []byte {
-	out = append(out, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if safe[c] {
-				i++
-				continue
-			}
-			out = append(out, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				out = append(out, '\\', c)
-			case '\n':
-				out = append(out, '\\', 'n')
-			case '\r':
-				out = append(out, '\\', 'r')
-			case '\t':
-				out = append(out, '\\', 't')
-			default:
-				out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		var buf [utf8.UTFMax]byte
-		r, size := utf8.DecodeRune(buf[:copy(buf[:], s[i:min(i+utf8.UTFMax, len(s))])])
-		if r == utf8.RuneError && size == 1 {
-			out = append(out, s[start:i]...)
-			out = append(out, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	out = append(out, s[start:]...)
-	return append(out, '"')
 }

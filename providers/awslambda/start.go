@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/faaskit/faas/internal/jsonstr"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -118,7 +119,7 @@ func logLevel(lookup func(string) (string, bool)) slog.Leveler {
 // is the value of AWS_LAMBDA_RUNTIME_API), as Lambda expects of a runtime
 // that cannot start. aws-lambda-go never does this.
 func ReportInitError(ctx context.Context, api string, err error) error {
-	body := appendString([]byte(`{"errorMessage":`), err.Error())
+	body := jsonstr.Append([]byte(`{"errorMessage":`), err.Error())
 	body = append(body, `,"errorType":"faas.InitError"}`...)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

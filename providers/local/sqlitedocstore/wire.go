@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/faaskit/faas/internal/jsonstr"
 	"gocloud.dev/gcerrors"
 )
 
@@ -58,7 +59,7 @@ func appendWire(buf []byte, v any) ([]byte, error) {
 		if !utf8.ValidString(v) {
 			return appendTagged(buf, tagString, base64.StdEncoding.EncodeToString([]byte(v))), nil
 		}
-		return appendJSONString(buf, v), nil
+		return jsonstr.Append(buf, v), nil
 	case int64:
 		return strconv.AppendInt(buf, v, 10), nil
 	case float64:
@@ -112,7 +113,7 @@ func appendWire(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendJSONString(buf, escapeKey(k))
+			buf = jsonstr.Append(buf, escapeKey(k))
 			buf = append(buf, ':')
 			var err error
 			if buf, err = appendWire(buf, v[k]); err != nil {
@@ -127,9 +128,9 @@ func appendWire(buf []byte, v any) ([]byte, error) {
 
 func appendTagged(buf []byte, tag, s string) []byte {
 	buf = append(buf, '{')
-	buf = appendJSONString(buf, tag)
+	buf = jsonstr.Append(buf, tag)
 	buf = append(buf, ':')
-	buf = appendJSONString(buf, s)
+	buf = jsonstr.Append(buf, s)
 	return append(buf, '}')
 }
 
@@ -157,35 +158,6 @@ func unescapeKey(k string) (string, error) {
 		return "", newError(gcerrors.Internal, "corrupt map key %q", k)
 	}
 	return k, nil
-}
-
-// appendJSONString appends s, which must be valid UTF-8, as a JSON string.
-func appendJSONString(buf []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		buf = append(buf, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			buf = append(buf, '\\', c)
-		case '\n':
-			buf = append(buf, '\\', 'n')
-		case '\r':
-			buf = append(buf, '\\', 'r')
-		case '\t':
-			buf = append(buf, '\\', 't')
-		default:
-			buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }
 
 func fromTagged(tag, s string) (any, error) {
