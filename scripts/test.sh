@@ -60,8 +60,8 @@ fi
 say "installing Azurite (npm, project-local)"
 scripts/install-azurite.sh
 
-say "go test -race -tags integration ./..."
-go test -race -tags integration ./...
+say "go test -race -timeout 20m -tags integration ./..."
+go test -race -timeout 20m -tags integration ./...
 
 if [ -d providers/azurefunc/internal/mongotest ]; then
 	say "Azure docstore test module (embedded FerretDB)"
