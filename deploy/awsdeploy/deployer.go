@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/faaskit/faas/deploy"
 )
@@ -197,20 +196,7 @@ func (e *env) run(ctx context.Context, steps []step) (done int, err error) {
 }
 
 func (e *env) runStep(ctx context.Context, s step) error {
-	start := time.Now()
-	ev := deploy.Event{Action: s.change.Action, Kind: s.change.Kind, Name: s.change.Name}
-	ev.Status = deploy.StatusStarted
-	e.t.Emit(ev)
-	err := s.apply(ctx)
-	ev.Took = time.Since(start)
-	if err != nil {
-		ev.Status, ev.Err = deploy.StatusFailed, err
-		e.t.Emit(ev)
-		return fmt.Errorf("%s %s %s: %w", s.change.Action, s.change.Kind, s.change.Name, err)
-	}
-	ev.Status = deploy.StatusDone
-	e.t.Emit(ev)
-	return nil
+	return deploy.RunChange(ctx, e.t, s.change, s.apply)
 }
 
 // Outputs implements deploy.Deployer.

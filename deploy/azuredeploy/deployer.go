@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -404,19 +403,7 @@ func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) 
 }
 
 func (e *env) runStep(ctx context.Context, s step) error {
-	start := time.Now()
-	ev := deploy.Event{Action: s.change.Action, Kind: s.change.Kind, Name: s.change.Name, Status: deploy.StatusStarted}
-	e.t.Emit(ev)
-	err := s.apply(ctx)
-	ev.Took = time.Since(start)
-	if err != nil {
-		ev.Status, ev.Err = deploy.StatusFailed, err
-		e.t.Emit(ev)
-		return fmt.Errorf("%s %s %s: %w", s.change.Action, s.change.Kind, s.change.Name, err)
-	}
-	ev.Status = deploy.StatusDone
-	e.t.Emit(ev)
-	return nil
+	return deploy.RunChange(ctx, e.t, s.change, s.apply)
 }
 
 // Outputs implements deploy.Deployer: the URL the app template's
