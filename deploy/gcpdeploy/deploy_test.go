@@ -318,3 +318,22 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 }
+
+// TestFunctionsBuildInParallel: the four functions' creates are in flight
+// at once (each is a Cloud Build of minutes); the fake holds each until
+// all four have arrived, so a deployer that made them one by one would
+// stop at the first with the test's deadline.
+func TestFunctionsBuildInParallel(t *testing.T) {
+	c := newCloud(t)
+	c.fn.barrier = newBarrier(4)
+	tg := todoTarget(t, "dev")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pl, err := c.p.Plan(ctx, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.p.Apply(ctx, tg, pl); err != nil {
+		t.Fatalf("apply with the four creates held together: %v", err)
+	}
+}

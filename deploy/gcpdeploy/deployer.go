@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/faaskit/faas/deploy"
@@ -35,6 +36,8 @@ type env struct {
 	zipPath string
 	zipHash string // the first 16 hex digits of the zip's SHA-256: the source label
 
+	emitMu sync.Mutex // Progress is called from parallel steps
+
 	// source is the uploaded zip's storage location (bucket, object), set
 	// by the upload step, read by the function steps it precedes.
 	srcBucket, srcObject string
@@ -45,7 +48,7 @@ type env struct {
 type state struct {
 	t     *deploy.Target
 	steps []step
-	run   func(ctx context.Context, steps []step) (done int, err error)
+	run   func(ctx context.Context, steps []step) (done []bool, err error)
 	close func()
 }
 
@@ -168,7 +171,7 @@ func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) 
 	if err != nil {
 		ae := &deploy.ApplyError{Err: err}
 		for i, s := range st.steps {
-			if i < done {
+			if done[i] {
 				ae.Done = append(ae.Done, s.change)
 			} else {
 				ae.NotDone = append(ae.NotDone, s.change)
@@ -179,27 +182,62 @@ func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) 
 	return p.Outputs(ctx, t)
 }
 
-func (e *env) run(ctx context.Context, steps []step) (done int, err error) {
+// run applies steps in order and reports which completed. Consecutive
+// function creates and updates run in parallel, since each is a Cloud
+// Build of minutes; the first error stops the steps after the batch.
+func (e *env) run(ctx context.Context, steps []step) (done []bool, err error) {
 	calm := context.WithoutCancel(ctx)
-	for _, s := range steps {
+	done = make([]bool, len(steps))
+	for i := 0; i < len(steps); {
 		if ctx.Err() != nil {
 			return done, fmt.Errorf("stopped: %w", context.Cause(ctx))
 		}
-		start := time.Now()
-		ev := deploy.Event{Action: s.change.Action, Kind: s.change.Kind, Name: s.change.Name, Status: deploy.StatusStarted}
-		e.t.Emit(ev)
-		err := s.apply(calm)
-		ev.Took = time.Since(start)
-		if err != nil {
-			ev.Status, ev.Err = deploy.StatusFailed, err
-			e.t.Emit(ev)
-			return done, fmt.Errorf("%s %s %s: %w", s.change.Action, s.change.Kind, s.change.Name, err)
+		j := i + 1
+		for parallel(steps[i]) && j < len(steps) && parallel(steps[j]) {
+			j++
 		}
-		ev.Status = deploy.StatusDone
-		e.t.Emit(ev)
-		done++
+		errs := make([]error, j-i)
+		var wg sync.WaitGroup
+		for k := i; k < j; k++ {
+			wg.Go(func() {
+				if errs[k-i] = e.runStep(calm, steps[k]); errs[k-i] == nil {
+					done[k] = true
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return done, err
+		}
+		i = j
 	}
 	return done, nil
+}
+
+func parallel(s step) bool {
+	return s.change.Kind == kindFunction && s.change.Action != deploy.Delete
+}
+
+func (e *env) runStep(ctx context.Context, s step) error {
+	start := time.Now()
+	ev := deploy.Event{Action: s.change.Action, Kind: s.change.Kind, Name: s.change.Name, Status: deploy.StatusStarted}
+	e.emit(ev)
+	err := s.apply(ctx)
+	ev.Took = time.Since(start)
+	if err != nil {
+		ev.Status, ev.Err = deploy.StatusFailed, err
+		e.emit(ev)
+		return fmt.Errorf("%s %s %s: %w", s.change.Action, s.change.Kind, s.change.Name, err)
+	}
+	ev.Status = deploy.StatusDone
+	e.emit(ev)
+	return nil
+}
+
+func (e *env) emit(ev deploy.Event) {
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
+	e.t.Emit(ev)
 }
 
 // Outputs implements deploy.Deployer: the URL of the HTTP function (the

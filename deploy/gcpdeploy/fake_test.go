@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
@@ -64,8 +65,11 @@ type fakeFunctions struct {
 	// provision, as Cloud Functions does for a Pub/Sub event trigger,
 	// creates the Eventarc trigger and its subscription and returns the
 	// trigger's name; unprovision deletes them with the function.
-	provision    func(fn *functionspb.Function) (string, error)
-	unprovision  func(trigger string)
+	provision   func(fn *functionspb.Function) (string, error)
+	unprovision func(trigger string)
+	// barrier, if set, holds each CreateFunction until that many are in
+	// flight at once (or the caller gives up).
+	barrier      *barrier
 	uploadBucket string
 	uploadHost   string
 
@@ -231,7 +235,12 @@ func (f *fakeFunctions) validate(fn *functionspb.Function) error {
 	return nil
 }
 
-func (f *fakeFunctions) CreateFunction(_ context.Context, r *functionspb.CreateFunctionRequest) (*longrunningpb.Operation, error) {
+func (f *fakeFunctions) CreateFunction(ctx context.Context, r *functionspb.CreateFunctionRequest) (*longrunningpb.Operation, error) {
+	if f.barrier != nil {
+		if err := f.barrier.wait(ctx); err != nil {
+			return nil, status.Errorf(codes.DeadlineExceeded, "barrier: %v", err)
+		}
+	}
 	if !locationRE.MatchString(r.GetParent()) {
 		return nil, status.Errorf(codes.InvalidArgument, "parent %q must be projects/*/locations/*", r.GetParent())
 	}
@@ -330,4 +339,35 @@ func (f *fakeFunctions) DeleteFunction(_ context.Context, r *functionspb.DeleteF
 	}
 	delete(f.fns, r.GetName())
 	return f.operation(&emptypb.Empty{})
+}
+
+// barrier releases its waiters once n are waiting.
+type barrier struct {
+	mu      sync.Mutex
+	n       int
+	waiting int
+	open    chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{n: n, open: make(chan struct{})} }
+
+func (b *barrier) wait(ctx context.Context) error {
+	b.mu.Lock()
+	b.waiting++
+	if b.waiting == b.n {
+		close(b.open)
+	}
+	b.mu.Unlock()
+	// The deployer's calls carry no deadline (a step runs to completion),
+	// so the fake gives up by itself: a sequential deployer fails here.
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case <-b.open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("only %d of %d CreateFunction calls arrived together", b.waiting, b.n)
+	}
 }
