@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/sdk"
@@ -219,19 +218,10 @@ func parallel(s step) bool {
 }
 
 func (e *env) runStep(ctx context.Context, s step) error {
-	start := time.Now()
-	ev := deploy.Event{Action: s.change.Action, Kind: s.change.Kind, Name: s.change.Name, Status: deploy.StatusStarted}
-	e.emit(ev)
-	err := s.apply(ctx)
-	ev.Took = time.Since(start)
-	if err != nil {
-		ev.Status, ev.Err = deploy.StatusFailed, err
-		e.emit(ev)
-		return fmt.Errorf("%s %s %s: %w", s.change.Action, s.change.Kind, s.change.Name, err)
-	}
-	ev.Status = deploy.StatusDone
-	e.emit(ev)
-	return nil
+	// Steps run in parallel: their progress goes through emit, one event at a time.
+	t := *e.t
+	t.Progress = e.emit
+	return deploy.RunChange(ctx, &t, s.change, s.apply)
 }
 
 func (e *env) emit(ev deploy.Event) {
