@@ -26,11 +26,16 @@ func TestGroupCommit(t *testing.T) {
 	d := c.db
 
 	// Hold the committer in a first write until the others are queued.
-	release := make(chan struct{})
+	// The others are queued only once the first runs: the committer then
+	// has taken its group (the first alone), so everything queued next is
+	// one group.
+	release, running := make(chan struct{}), make(chan struct{})
 	first := d.submit(ctx, func(context.Context, *writeTx) error {
+		close(running)
 		<-release
 		return nil
 	})
+	<-running
 	const n = 10
 	var (
 		mu  sync.Mutex
