@@ -23,6 +23,12 @@ type IOStreams struct {
 // System returns the process's streams.
 func System() *IOStreams { return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr} }
 
+// IsTerminal reports whether ErrOut, where progress goes, is a terminal.
+func (s *IOStreams) IsTerminal() bool {
+	f, ok := s.ErrOut.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
 // ColorEnabled reports whether ErrOut is a terminal and NO_COLOR is unset.
 func (s *IOStreams) ColorEnabled() bool {
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {

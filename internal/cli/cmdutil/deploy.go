@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/sdk"
@@ -103,19 +105,42 @@ func ManifestTarget(ctx context.Context, io *IOStreams, p deploy.Deployer, s dep
 }
 
 // ProgressPrinter returns a deploy.Target.Progress that writes one line
-// per resource to w as it settles; with color, the action symbol is
-// coloured.
-func ProgressPrinter(w io.Writer, color bool) func(deploy.Event) {
+// per resource as it settles: "+ kind name (1.2s)", "~ …", "- …", or
+// "! kind name failed: …". With live (stderr is a terminal), a status line
+// below them shows what is in flight and is rewritten as events arrive; it
+// is gone once nothing is in flight. Safe for concurrent events.
+func ProgressPrinter(w io.Writer, color, live bool) func(deploy.Event) {
+	var (
+		mu       sync.Mutex
+		inFlight []string
+	)
 	return func(e deploy.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if live {
+			fmt.Fprint(w, "\r\x1b[K") // clear the status line
+		}
+		id := e.Kind + " " + e.Name
 		switch e.Status {
+		case deploy.StatusStarted:
+			inFlight = append(inFlight, id)
 		case deploy.StatusDone:
+			inFlight = slices.DeleteFunc(inFlight, func(s string) bool { return s == id })
 			took := ""
 			if e.Took > 0 {
 				took = fmt.Sprintf(" (%.1fs)", e.Took.Seconds())
 			}
 			fmt.Fprintf(w, "%s %s %s%s\n", symbol(e.Action, color), e.Kind, e.Name, took)
 		case deploy.StatusFailed:
+			inFlight = slices.DeleteFunc(inFlight, func(s string) bool { return s == id })
 			fmt.Fprintf(w, "%s %s %s failed: %v\n", paint("!", "31", color), e.Kind, e.Name, e.Err)
+		}
+		if live && len(inFlight) > 0 {
+			status := fmt.Sprintf("… %d in progress: %s", len(inFlight), strings.Join(inFlight, ", "))
+			if len(status) > 100 {
+				status = status[:99] + "…"
+			}
+			fmt.Fprint(w, status)
 		}
 	}
 }

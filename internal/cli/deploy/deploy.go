@@ -98,7 +98,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	t.Auth = opts.Auth
 	color := opts.IO.ColorEnabled()
-	t.Progress = cmdutil.ProgressPrinter(opts.IO.ErrOut, color)
+	t.Progress = cmdutil.ProgressPrinter(opts.IO.ErrOut, color, opts.IO.IsTerminal())
 	fmt.Fprintf(opts.IO.ErrOut, "reading the live state of %s (%s, stage %s)\n", t.App(), opts.Provider.Name(), t.Stage)
 	pl, err := opts.Provider.Plan(ctx, t)
 	if err != nil {

@@ -78,7 +78,7 @@ func destroyRun(ctx context.Context, opts *Options) error {
 			return fmt.Errorf("destroy: not confirmed; nothing was removed")
 		}
 	}
-	t.Progress = cmdutil.ProgressPrinter(opts.IO.ErrOut, opts.IO.ColorEnabled())
+	t.Progress = cmdutil.ProgressPrinter(opts.IO.ErrOut, opts.IO.ColorEnabled(), opts.IO.IsTerminal())
 	res, err := opts.Provider.Destroy(ctx, t, &deploy.DestroyOptions{DeleteData: opts.DeleteData})
 	if err != nil {
 		return err
