@@ -45,8 +45,8 @@ func (Provider) Describe() string {
 // Flags implements deploy.Provider.
 func (Provider) Flags() []deploy.Flag {
 	return []deploy.Flag{
-		{Name: "project", Usage: "Google Cloud project ID", Env: "GOOGLE_CLOUD_PROJECT", For: deploy.VerbDeploy},
-		{Name: "region", Usage: "Google Cloud region, e.g. europe-west1", Env: "CLOUDSDK_COMPUTE_REGION", For: deploy.VerbDeploy},
+		{Name: "project", Usage: "gcp: project ID (default: GOOGLE_CLOUD_PROJECT)", Env: "GOOGLE_CLOUD_PROJECT", For: deploy.VerbDeploy},
+		{Name: "region", Usage: "gcp: region, e.g. europe-west1 (default: CLOUDSDK_COMPUTE_REGION)", Env: "CLOUDSDK_COMPUTE_REGION", For: deploy.VerbDeploy},
 	}
 }
 
