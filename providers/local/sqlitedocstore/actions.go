@@ -85,15 +85,23 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// load reads the document stored under the encoded key k.
-func (c *collection) load(ctx context.Context, q queryer, k string) (doc storedDoc, found bool, err error) {
-	var b []byte
+// loadRaw reads the wire form of the document stored under the encoded key k.
+func (c *collection) loadRaw(ctx context.Context, q queryer, k string) (b []byte, found bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT doc FROM `+c.table+` WHERE key = ?`, k).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, wrapError(err, "read %s from %q", k, c.name)
+	}
+	return b, true, nil
+}
+
+// load reads the document stored under the encoded key k.
+func (c *collection) load(ctx context.Context, q queryer, k string) (doc storedDoc, found bool, err error) {
+	b, found, err := c.loadRaw(ctx, q, k)
+	if !found || err != nil {
+		return nil, found, err
 	}
 	v, err := unmarshalWire(b)
 	if err != nil {
@@ -114,14 +122,14 @@ func (c *collection) runGet(ctx context.Context, a *driver.Action) error {
 	if err != nil {
 		return err
 	}
-	doc, found, err := c.load(ctx, c.db.db, k)
+	b, found, err := c.loadRaw(ctx, c.db.db, k)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return newError(gcerrors.NotFound, "document with key %v does not exist in %q", a.Key, c.name)
 	}
-	return decodeDoc(doc, a.Doc, a.FieldPaths)
+	return decodeStored(&c.plans, c.name, b, a.Doc, a.FieldPaths)
 }
 
 // submitWrites queues the write actions to run together, atomically, and

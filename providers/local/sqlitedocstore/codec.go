@@ -91,9 +91,9 @@ type mapEncoder struct {
 
 func (e *mapEncoder) MapKey(k string) { e.m[k] = e.val }
 
-// decodeDoc decodes m into ddoc. If fps is non-empty, only those field paths
-// are decoded.
-func decodeDoc(m storedDoc, ddoc driver.Document, fps [][]string) error {
+// decodeDoc decodes m into ddoc, through plans when they can. If fps is
+// non-empty, only those field paths are decoded.
+func decodeDoc(plans *structPlans, m storedDoc, ddoc driver.Document, fps [][]string) error {
 	m2 := m
 	if len(fps) > 0 {
 		m2 = map[string]any{}
@@ -106,6 +106,9 @@ func decodeDoc(m storedDoc, ddoc driver.Document, fps [][]string) error {
 				return err
 			}
 		}
+	}
+	if plans != nil && plans.decodeInto(m2, ddoc) {
+		return nil
 	}
 	if err := ddoc.Decode(decoder{m2}); err != nil {
 		return fmt.Errorf("sqlitedocstore: decode document: %w", err)

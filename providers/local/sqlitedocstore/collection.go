@@ -63,6 +63,8 @@ type collection struct {
 	indexes      []Index
 	requireIndex bool // queries no index serves fail
 	expiryField  string
+
+	plans structPlans // how documents are decoded into each struct type
 }
 
 // OpenCollection opens (creating if needed) the table for collection name in

@@ -99,7 +99,7 @@ func (codecTester) DocstoreDecode(value, dest any) error {
 	if err != nil {
 		return err
 	}
-	return decodeDoc(m, doc, nil)
+	return decodeDoc(&structPlans{}, m, doc, nil)
 }
 
 func (ct codecTester) NativeEncode(x any) (any, error) {

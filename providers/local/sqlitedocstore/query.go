@@ -33,7 +33,7 @@ func (c *collection) RunGetQuery(ctx context.Context, q *driver.Query) (driver.D
 	if len(fps) > 0 && c.keyField != "" {
 		fps = append([][]string{{c.keyField}}, fps...)
 	}
-	it := &docIterator{coll: c.name, fieldPaths: fps}
+	it := &docIterator{coll: c.name, plans: &c.plans, fieldPaths: fps}
 	if sq.inGo() {
 		docs, err := c.selectInGo(ctx, sq, q)
 		if err != nil {
@@ -152,11 +152,26 @@ func parseDoc(coll string, b []byte) (storedDoc, error) {
 	return doc, nil
 }
 
+// decodeStored decodes the stored document b of collection coll into ddoc:
+// straight from the wire form when plans can, else through parseDoc and
+// decodeDoc. If fps is non-empty, only those field paths are decoded.
+func decodeStored(plans *structPlans, coll string, b []byte, ddoc driver.Document, fps [][]string) error {
+	if len(fps) == 0 && plans != nil && plans.decodeWire(b, ddoc) {
+		return nil
+	}
+	m, err := parseDoc(coll, b)
+	if err != nil {
+		return err
+	}
+	return decodeDoc(plans, m, ddoc, fps)
+}
+
 // docIterator iterates over the results of a query, already in memory:
 // raw documents, decoded one at a time, or documents decoded to be filtered
 // in Go.
 type docIterator struct {
 	coll       string
+	plans      *structPlans
 	raw        [][]byte
 	decoded    []storedDoc
 	fieldPaths [][]string
@@ -171,12 +186,13 @@ func (it *docIterator) Next(ctx context.Context, doc driver.Document) error {
 	var m storedDoc
 	switch {
 	case len(it.raw) > 0:
-		var err error
-		if m, err = parseDoc(it.coll, it.raw[0]); err != nil {
+		raw := it.raw[0]
+		it.raw = it.raw[1:]
+		if err := decodeStored(it.plans, it.coll, raw, doc, it.fieldPaths); err != nil {
 			it.err = err
 			return err
 		}
-		it.raw = it.raw[1:]
+		return nil
 	case len(it.decoded) > 0:
 		m = it.decoded[0]
 		it.decoded = it.decoded[1:]
@@ -184,7 +200,7 @@ func (it *docIterator) Next(ctx context.Context, doc driver.Document) error {
 		it.err = io.EOF
 		return it.err
 	}
-	if err := decodeDoc(m, doc, it.fieldPaths); err != nil {
+	if err := decodeDoc(it.plans, m, doc, it.fieldPaths); err != nil {
 		it.err = err
 		return err
 	}
