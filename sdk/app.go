@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/faaskit/faas/sdk/internal/seam"
 )
 
 // App is the unit users build: named functions and named resources. Create
@@ -24,7 +26,7 @@ type App struct {
 	errs      []error
 
 	bindMu sync.Mutex
-	binder Binder
+	binder binder
 	lookup func(string) (string, bool)
 }
 
@@ -260,28 +262,26 @@ func (a *App) Function(name string) (*Function, bool) {
 	return f, ok
 }
 
-// Bind sets how resources are opened: binder opens them (nil means
-// URLBinder) and lookup reads the binding variables (nil means
-// os.LookupEnv). It must be called before the first Open. For providers.
-func (a *App) Bind(binder Binder, lookup func(string) (string, bool)) {
+// bind sets how resources are opened (provider.Bind).
+func (a *App) bind(b binder, lookup func(string) (string, bool)) {
 	a.bindMu.Lock()
 	defer a.bindMu.Unlock()
-	a.binder, a.lookup = binder, lookup
+	a.binder, a.lookup = b, lookup
 }
 
-func (a *App) binding(r *resource) (Binder, string) {
+func (a *App) binding(r *resource) (binder, string) {
 	a.bindMu.Lock()
 	binder, lookup := a.binder, a.lookup
 	a.bindMu.Unlock()
 	if binder == nil {
-		binder = URLBinder{}
+		binder = urlBinder{}
 	}
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
 	url := r.url
 	if url == "" {
-		url, _ = lookup(EnvVar(r.kind, r.name))
+		url, _ = lookup(seam.EnvVar(string(r.kind), r.name))
 	}
 	return binder, url
 }

@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/faaskit/faas/sdk/provider"
 	"net/http"
 	"strings"
 	"testing"
@@ -152,7 +153,7 @@ func TestResourcesOpenOnceFromBinding(t *testing.T) {
 	b := a.Bucket("files", nil)
 	unbound := a.Topic("later", nil)
 	lookups := 0
-	a.Bind(nil, func(k string) (string, bool) {
+	provider.Bind(a, nil, func(k string) (string, bool) {
 		lookups++
 		if k == "FAAS_BUCKET_FILES" {
 			return "mem://", true
@@ -202,11 +203,11 @@ func TestAsAndPanics(t *testing.T) {
 		return nil
 	}, nil)
 	m := &sdk.Message{Data: []byte("x")}
-	m.SetNative(&nativeEvent{Region: "eu"})
-	if err := f.HandleMessage(context.Background(), m); err != nil || sawNative != "eu" {
+	provider.SetNative(m, &nativeEvent{Region: "eu"})
+	if err := provider.HandleMessage(context.Background(), f, m); err != nil || sawNative != "eu" {
 		t.Errorf("HandleMessage = %v, native %q", err, sawNative)
 	}
-	err := f.HandleMessage(context.Background(), &sdk.Message{Data: []byte("panic")})
+	err := provider.HandleMessage(context.Background(), f, &sdk.Message{Data: []byte("panic")})
 	var pe *sdk.PanicError
 	if sdk.CodeOf(err) != sdk.CodeInternal || !errorsAs(err, &pe) || !sdk.Retryable(err) {
 		t.Errorf("panic became %v; want a retryable internal *PanicError", err)

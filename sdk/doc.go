@@ -27,7 +27,7 @@
 //
 // # Providers
 //
-// Methods documented "for providers" (Function.ServeHTTP, Function.HandleMessage,
-// NewContext, Bind, ...) form the seam that provider shims use. App code does
-// not need them.
+// What only provider shims need (binding resources, attaching invocations,
+// running functions on decoded platform events) lives in package
+// sdk/provider, so this package shows app authors only what they use.
 package sdk

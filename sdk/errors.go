@@ -153,8 +153,8 @@ func Retryable(err error) bool {
 	return false
 }
 
-// PanicError is returned by the Function.Handle* methods when the user's
-// handler panicked. Its Code is CodeInternal.
+// PanicError is what a function returns, wrapped in an *Error with
+// CodeInternal, when the user's handler panicked (see provider.HandleMessage).
 type PanicError struct {
 	Value any
 	Stack []byte

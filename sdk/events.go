@@ -59,8 +59,9 @@ type ScheduleEvent struct {
 // native stores the platform's own event and implements As.
 type native struct{ v any }
 
-// SetNative records the platform's own event so that As can return it. For providers.
-func (n *native) SetNative(v any) { n.v = v }
+// setNative records the platform's own event so that As can return it
+// (provider.SetNative).
+func (n *native) setNative(v any) { n.v = v }
 
 // As lets handlers reach the platform's native event, gocloud-style: target
 // must be a non-nil pointer; if the native event (or what it points to) is

@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -24,7 +25,7 @@ func ExampleWriteErrorContext() {
 			return a
 		},
 	}))
-	ctx := sdk.NewContext(context.Background(), &sdk.Invocation{ID: "req-7", Logger: log})
+	ctx := provider.NewContext(context.Background(), &sdk.Invocation{ID: "req-7", Logger: log})
 
 	rec := httptest.NewRecorder()
 	sdk.WriteErrorContext(ctx, rec, sdk.FieldError("title", "title is required"))

@@ -95,9 +95,9 @@ func (f *Function) MaxAttempts() int { return f.maxAttempts }
 // Bucket returns a BlobEvent function's bucket name.
 func (f *Function) Bucket() string { return f.bucket }
 
-// Wants reports whether a BlobEvent function subscribes to events of kind k
+// wants reports whether a BlobEvent function subscribes to events of kind k
 // for key.
-func (f *Function) Wants(k BlobEventKind, key string) bool {
+func (f *Function) wants(k BlobEventKind, key string) bool {
 	if len(key) < len(f.prefix) || key[:len(f.prefix)] != f.prefix {
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -63,7 +64,7 @@ func TestWriteError(t *testing.T) {
 			var logs bytes.Buffer
 			inv := &sdk.Invocation{ID: "inv-42", Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
 			rec := httptest.NewRecorder()
-			sdk.WriteErrorContext(sdk.NewContext(context.Background(), inv), rec, c.err)
+			sdk.WriteErrorContext(provider.NewContext(context.Background(), inv), rec, c.err)
 			var body sdk.ErrorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatal(err)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/faaskit/faas/sdk/internal/seam"
 )
 
 // Invocation describes one call of one function. Providers create it for
-// every platform event and attach it with NewContext; handlers read it with
+// every platform event and attach it with provider.NewContext; handlers read it with
 // InvocationFrom.
 type Invocation struct {
 	ID       string    // unique per invocation (request ID, event ID, ...)
@@ -26,17 +28,11 @@ type User struct {
 	Claims map[string]any // every verified claim
 }
 
-type invocationKey struct{}
 type userKey struct{}
-
-// NewContext returns ctx carrying inv. For providers.
-func NewContext(ctx context.Context, inv *Invocation) context.Context {
-	return context.WithValue(ctx, invocationKey{}, inv)
-}
 
 // InvocationFrom returns the invocation carried by ctx, or nil.
 func InvocationFrom(ctx context.Context) *Invocation {
-	inv, _ := ctx.Value(invocationKey{}).(*Invocation)
+	inv, _ := ctx.Value(seam.InvocationKey{}).(*Invocation)
 	return inv
 }
 

@@ -8,11 +8,11 @@ import (
 	"runtime/debug"
 )
 
-// ServeHTTP runs an HTTP function. A panic in the handler is recovered,
-// logged with its stack, and answered with a 500 JSON error if nothing was
-// written yet; the process keeps serving. Providers attach the Invocation
-// to the request context first. For providers.
-func (f *Function) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// httpHandler runs an HTTP function with panic recovery (provider.Handler).
+type httpHandler struct{ f *Function }
+
+func (h httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f := h.f
 	if f.kind != KindHTTP {
 		WriteError(w, Errorf(CodeNotFound, "function %q is not an HTTP function", f.name))
 		return
@@ -31,10 +31,6 @@ func (f *Function) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	f.http.ServeHTTP(tw, r)
 }
-
-// HTTPHandler returns the user's handler unwrapped, for providers that must
-// hand it to a platform framework and add recovery themselves.
-func (f *Function) HTTPHandler() http.Handler { return f.http }
 
 // trackingWriter records whether the response has started so that panic
 // recovery does not write a second header.
@@ -65,8 +61,8 @@ func (t *trackingWriter) Flush() {
 	}
 }
 
-// HandleMessage runs a Message function. A panic becomes a *PanicError. For providers.
-func (f *Function) HandleMessage(ctx context.Context, m *Message) error {
+// handleMessage runs a Message function (provider.HandleMessage).
+func (f *Function) handleMessage(ctx context.Context, m *Message) error {
 	if f.kind != KindMessage {
 		return Errorf(CodeInvalidInput, "sdk: function %q is a %s function, not a message function", f.name, f.kind)
 	}
@@ -79,13 +75,12 @@ func (f *Function) HandleMessage(ctx context.Context, m *Message) error {
 	return guard(ctx, f, func() error { return f.message(ctx, m) })
 }
 
-// HandleBlob runs a BlobEvent function. Events the function did not
-// subscribe to (kind or prefix) are skipped with a nil error. For providers.
-func (f *Function) HandleBlob(ctx context.Context, e *BlobEvent) error {
+// handleBlob runs a BlobEvent function (provider.HandleBlob).
+func (f *Function) handleBlob(ctx context.Context, e *BlobEvent) error {
 	if f.kind != KindBlob {
 		return Errorf(CodeInvalidInput, "sdk: function %q is a %s function, not a blob function", f.name, f.kind)
 	}
-	if !f.Wants(e.Kind, e.Key) {
+	if !f.wants(e.Kind, e.Key) {
 		return nil
 	}
 	if e.Bucket == "" {
@@ -94,8 +89,8 @@ func (f *Function) HandleBlob(ctx context.Context, e *BlobEvent) error {
 	return guard(ctx, f, func() error { return f.blob(ctx, e) })
 }
 
-// HandleSchedule runs a Schedule function. For providers.
-func (f *Function) HandleSchedule(ctx context.Context, e *ScheduleEvent) error {
+// handleSchedule runs a Schedule function (provider.HandleSchedule).
+func (f *Function) handleSchedule(ctx context.Context, e *ScheduleEvent) error {
 	if f.kind != KindSchedule {
 		return Errorf(CodeInvalidInput, "sdk: function %q is a %s function, not a schedule function", f.name, f.kind)
 	}

@@ -1,6 +1,10 @@
 package sdk
 
-import "time"
+import (
+	"time"
+
+	"github.com/faaskit/faas/sdk/internal/seam"
+)
 
 // ManifestVersion is the version of the manifest format written by Manifest.
 const ManifestVersion = 1
@@ -90,7 +94,7 @@ func (a *App) Manifest() *Manifest {
 		m.Functions = append(m.Functions, fm)
 	}
 	for _, r := range a.resources {
-		rm := ResourceManifest{Name: r.name, Kind: r.kind, Env: EnvVar(r.kind, r.name), URL: r.url}
+		rm := ResourceManifest{Name: r.name, Kind: r.kind, Env: seam.EnvVar(string(r.kind), r.name), URL: r.url}
 		if r.spec != nil {
 			rm.KeyField, rm.Indexes, rm.ExpiryField = r.spec.KeyField, append([]Index(nil), r.spec.Indexes...), r.spec.ExpiryField
 		}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/docstore"
 	"gocloud.dev/pubsub"
+
+	"github.com/faaskit/faas/sdk/internal/seam"
 )
 
 // ResourceKind names a kind of portable resource.
@@ -22,51 +23,36 @@ const (
 	KindTopic      ResourceKind = "topic"
 )
 
-// EnvVar returns the environment variable through which providers bind the
-// resource: FAAS_<KIND>_<NAME>, with the name upper-cased and '-' as '_'.
-// For example EnvVar(KindBucket, "attachments") is FAAS_BUCKET_ATTACHMENTS.
-func EnvVar(kind ResourceKind, name string) string {
-	return "FAAS_" + strings.ToUpper(string(kind)) + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
-
-// Binder opens resources for a provider. url is the bound URL: the
-// declaration's explicit URL, else the value of the resource's EnvVar, else
-// "". A Binder may ignore url and supply its own default, as the local
-// runtime does. For providers.
-type Binder interface {
+// binder opens resources; provider.Binder has the same method set.
+type binder interface {
 	OpenBucket(ctx context.Context, name, url string) (*blob.Bucket, error)
 	OpenCollection(ctx context.Context, spec *CollectionSpec, url string) (*docstore.Collection, error)
 	OpenTopic(ctx context.Context, name, url string) (*pubsub.Topic, error)
 }
 
-// URLBinder is the default Binder: it opens every resource from its URL with
-// gocloud.dev's default URL muxes, so the driver packages for the URL schemes
-// in use must be linked in (for example with a blank import of
-// gocloud.dev/blob/s3blob).
-type URLBinder struct{}
+// urlBinder, the default binder, opens every resource from its URL with
+// gocloud.dev's default URL muxes.
+type urlBinder struct{}
 
 func unbound(kind ResourceKind, name string) error {
-	return fmt.Errorf("sdk: %s %q is not bound: set %s to a gocloud.dev URL", kind, name, EnvVar(kind, name))
+	return fmt.Errorf("sdk: %s %q is not bound: set %s to a gocloud.dev URL", kind, name, seam.EnvVar(string(kind), name))
 }
 
-// OpenBucket implements Binder.
-func (URLBinder) OpenBucket(ctx context.Context, name, url string) (*blob.Bucket, error) {
+func (urlBinder) OpenBucket(ctx context.Context, name, url string) (*blob.Bucket, error) {
 	if url == "" {
 		return nil, unbound(KindBucket, name)
 	}
 	return blob.OpenBucket(ctx, url)
 }
 
-// OpenCollection implements Binder.
-func (URLBinder) OpenCollection(ctx context.Context, spec *CollectionSpec, url string) (*docstore.Collection, error) {
+func (urlBinder) OpenCollection(ctx context.Context, spec *CollectionSpec, url string) (*docstore.Collection, error) {
 	if url == "" {
 		return nil, unbound(KindCollection, spec.Name)
 	}
 	return docstore.OpenCollection(ctx, url)
 }
 
-// OpenTopic implements Binder.
-func (URLBinder) OpenTopic(ctx context.Context, name, url string) (*pubsub.Topic, error) {
+func (urlBinder) OpenTopic(ctx context.Context, name, url string) (*pubsub.Topic, error) {
 	if url == "" {
 		return nil, unbound(KindTopic, name)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"strings"
 
 	"github.com/faaskit/faas/sdk"
@@ -92,7 +93,7 @@ func envKey(r sdk.ResourceManifest) string {
 	if r.Env != "" {
 		return r.Env
 	}
-	return sdk.EnvVar(r.Kind, r.Name)
+	return provider.EnvVar(r.Kind, r.Name)
 }
 
 // hasWord reports whether s contains w (case-insensitive).

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -24,7 +25,7 @@ type listStore struct {
 func newListStore(b *testing.B) *listStore {
 	a := sdk.New("listbench", nil)
 	s := &service{todos: a.Collection(TodosCollection, &sdk.CollectionOptions{KeyField: "id", Indexes: todoIndexes})}
-	a.Bind(devbind.New(b.TempDir(), quietSink{}), func(string) (string, bool) { return "", false })
+	provider.Bind(a, devbind.New(b.TempDir(), quietSink{}), func(string) (string, bool) { return "", false })
 	b.Cleanup(func() { a.Close(context.Background()) })
 	coll, err := s.todos.Open(b.Context())
 	if err != nil {

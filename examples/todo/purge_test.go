@@ -3,6 +3,7 @@ package todo
 import (
 	"context"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func TestPurge(t *testing.T) {
 		todos:       a.Collection(TodosCollection, &sdk.CollectionOptions{KeyField: "id", Indexes: todoIndexes}),
 		attachments: a.Bucket(AttachmentsBucket, nil),
 	}
-	a.Bind(devbind.New(t.TempDir(), quietSink{}), func(string) (string, bool) { return "", false })
+	provider.Bind(a, devbind.New(t.TempDir(), quietSink{}), func(string) (string, bool) { return "", false })
 	t.Cleanup(func() { a.Close(context.Background()) })
 	coll, err := s.todos.Open(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"testing"
 
 	"github.com/faaskit/faas/examples/todo"
@@ -19,7 +20,7 @@ func deliver(t *testing.T, env *localtest.Env, ev todo.Event) {
 		t.Fatal("no stats function")
 	}
 	data, _ := json.Marshal(ev)
-	if err := f.HandleMessage(t.Context(), &sdk.Message{ID: ev.ID, Data: data}); err != nil {
+	if err := provider.HandleMessage(t.Context(), f, &sdk.Message{ID: ev.ID, Data: data}); err != nil {
 		t.Fatalf("delivering %s: %v", ev.ID, err)
 	}
 }
@@ -79,7 +80,7 @@ func TestStatsRacingDuplicates(t *testing.T) {
 				data, _ := json.Marshal(todo.Event{ID: fmt.Sprint("r", i), Type: todo.EventCreated, User: "grace"})
 				var err error
 				for range 20 { // redelivery of a retryable failure
-					if err = f.HandleMessage(context.Background(), &sdk.Message{Data: data}); err == nil || !sdk.Retryable(err) {
+					if err = provider.HandleMessage(context.Background(), f, &sdk.Message{Data: data}); err == nil || !sdk.Retryable(err) {
 						break
 					}
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,7 +59,7 @@ func (h *Handler) handleSQS(ctx context.Context, recs []events.SQSMessage) []byt
 		if fifo && failed > 0 {
 			err = errors.New("an earlier message of the FIFO batch failed")
 		} else {
-			err = h.fn.HandleMessage(ctx, sqsMessage(m))
+			err = provider.HandleMessage(ctx, h.fn, sqsMessage(m))
 		}
 		if err != nil {
 			if failed > 0 {
@@ -107,7 +108,7 @@ func sqsMessage(r *events.SQSMessage) *sdk.Message {
 		m.PublishTime = time.UnixMilli(ms).UTC()
 	}
 	m.Attempt, _ = strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
-	m.SetNative(r)
+	provider.SetNative(m, r)
 	return m
 }
 
@@ -158,8 +159,8 @@ func (h *Handler) handleSNS(ctx context.Context, recs []events.SNSEventRecord) e
 		if m.Data == nil {
 			m.Data = []byte(body)
 		}
-		m.SetNative(r)
-		if err := h.fn.HandleMessage(ctx, m); err != nil {
+		provider.SetNative(m, r)
+		if err := provider.HandleMessage(ctx, h.fn, m); err != nil {
 			errs = append(errs, fmt.Errorf("message %s: %w", r.SNS.MessageID, err))
 		}
 	}
@@ -172,7 +173,7 @@ func (h *Handler) handleS3(ctx context.Context, recs []events.S3EventRecord) err
 		r := &recs[i]
 		e, err := blobEvent(r)
 		if err == nil {
-			err = h.fn.HandleBlob(ctx, e)
+			err = provider.HandleBlob(ctx, h.fn, e)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("s3 %s %q: %w", r.EventName, r.S3.Object.Key, err))
@@ -198,7 +199,7 @@ func blobEvent(r *events.S3EventRecord) (*sdk.BlobEvent, error) {
 	// The key is form-decoded (unmarshalS3Object). S3 notifications carry
 	// no content type: ContentType stays empty.
 	e := &sdk.BlobEvent{Kind: kind, Key: r.S3.Object.URLDecodedKey, Size: r.S3.Object.Size, ETag: r.S3.Object.ETag, Time: r.EventTime}
-	e.SetNative(r)
+	provider.SetNative(e, r)
 	return e, nil
 }
 
@@ -210,8 +211,8 @@ func (h *Handler) invokeSchedule(ctx context.Context, st *invState, payload []by
 	}
 	st.setID(ev.ID)
 	e := &sdk.ScheduleEvent{ID: ev.ID, Time: ev.Time}
-	e.SetNative(ev)
-	return h.fn.HandleSchedule(ctx, e)
+	provider.SetNative(e, ev)
+	return provider.HandleSchedule(ctx, h.fn, e)
 }
 
 // decodeSchedule decodes an EventBridge (or Scheduler) event.

@@ -3,6 +3,7 @@ package awslambda
 import (
 	"context"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"io"
 	"log/slog"
 	"net/http"
@@ -137,7 +138,7 @@ func (h *Handler) invocation(ctx context.Context, st *invState) (context.Context
 	st.log = requestLogHandler{base: h.log, id: inv.ID}
 	st.logger = *slog.New(&st.log)
 	inv.Logger = &st.logger
-	return sdk.NewContext(ctx, inv), cancel
+	return provider.NewContext(ctx, inv), cancel
 }
 
 // setID sets the invocation ID when the Lambda context had none (the
@@ -182,6 +183,6 @@ func (h *Handler) invokeHTTP(ctx context.Context, st *httpState, f httpFormat, p
 	}
 	w := getWriter(r.Method == "HEAD")
 	defer putWriter(w)
-	h.fn.ServeHTTP(w, r)
+	provider.Handler(h.fn).ServeHTTP(w, r)
 	return w.encode(f), nil
 }

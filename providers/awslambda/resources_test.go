@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"io"
 	"os/exec"
 	"regexp"
@@ -148,9 +149,9 @@ func TestAWSBindings(t *testing.T) {
 	}
 
 	common := "endpoint=" + endpoint + "&region=us-east-1"
-	t.Setenv(sdk.EnvVar(sdk.KindBucket, "files"), "s3://"+bucket+"?"+common+"&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required")
-	t.Setenv(sdk.EnvVar(sdk.KindCollection, "items"), "dynamodb://"+table+"?"+common+"&partition_key=id&allow_scans=true")
-	t.Setenv(sdk.EnvVar(sdk.KindTopic, "events"), "awssns:///"+*topic.TopicArn+"?"+common)
+	t.Setenv(provider.EnvVar(sdk.KindBucket, "files"), "s3://"+bucket+"?"+common+"&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required")
+	t.Setenv(provider.EnvVar(sdk.KindCollection, "items"), "dynamodb://"+table+"?"+common+"&partition_key=id&allow_scans=true")
+	t.Setenv(provider.EnvVar(sdk.KindTopic, "events"), "awssns:///"+*topic.TopicArn+"?"+common)
 
 	app := sdk.New("bindings", nil)
 	files := app.Bucket("files", nil)

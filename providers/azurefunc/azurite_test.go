@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"io"
 	"os"
 	"os/exec"
@@ -109,11 +110,11 @@ func TestAzureBlobBinding(t *testing.T) {
 	zip := buildCapp(t)
 	logs := &providertest.Output{}
 	host, err := funchost.Start(ctx, zip, &funchost.Options{Output: logs, Env: map[string]string{
-		sdk.EnvVar(sdk.KindBucket, capp.RecordsBucket): url,
-		sdk.EnvVar(sdk.KindBucket, capp.UploadsBucket): "mem://",
-		sdk.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
-		"AZURE_STORAGE_ACCOUNT":                        azuriteAccount,
-		"AZURE_STORAGE_KEY":                            azuriteKey,
+		provider.EnvVar(sdk.KindBucket, capp.RecordsBucket): url,
+		provider.EnvVar(sdk.KindBucket, capp.UploadsBucket): "mem://",
+		provider.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
+		"AZURE_STORAGE_ACCOUNT":                             azuriteAccount,
+		"AZURE_STORAGE_KEY":                                 azuriteKey,
 	}})
 	if err != nil {
 		t.Fatalf("funchost: %v\n%s", err, logs)

@@ -2,6 +2,7 @@ package azurefunc
 
 import (
 	"encoding/json"
+	"github.com/faaskit/faas/sdk/provider"
 	"strconv"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ func messageFrom(req *InvokeRequest) (*sdk.Message, error) {
 	}
 	sb.ApplicationProperties = props
 	m := &sdk.Message{ID: sb.MessageID, Data: sb.Body, Attributes: props, PublishTime: sb.EnqueuedTime, Attempt: sb.DeliveryCount}
-	m.SetNative(sb)
+	provider.SetNative(m, sb)
 	return m, nil
 }
 
@@ -150,7 +151,7 @@ func blobEventFrom(req *InvokeRequest) (*sdk.BlobEvent, error) {
 	if kind == sdk.BlobCreated {
 		e.Size = data.ContentLength
 	}
-	e.SetNative(&ev)
+	provider.SetNative(e, &ev)
 	return e, nil
 }
 
@@ -196,7 +197,7 @@ func scheduleEventFrom(req *InvokeRequest, invocationID string) (*sdk.ScheduleEv
 		at = time.Now().UTC()
 	}
 	e := &sdk.ScheduleEvent{ID: invocationID, Time: at}
-	e.SetNative(&ti)
+	provider.SetNative(e, &ti)
 	return e, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"io"
 	"log/slog"
 	"net/http"
@@ -188,7 +189,7 @@ func (h *Handler) begin(ctx context.Context, f *sdk.Function, id string, r *http
 	c.logger = *slog.New(&c.lh)
 	c.inv.Logger = &c.logger
 	c.dl.init(ctx, deadline)
-	return sdk.NewContext(&c.dl, &c.inv), &c.dl
+	return provider.NewContext(&c.dl, &c.inv), &c.dl
 }
 
 // canonicalInvocationID is HeaderInvocationID in net/http's canonical form
@@ -257,5 +258,5 @@ func (h *Handler) serveForwarded(w http.ResponseWriter, r *http.Request, p, id s
 		r2.URL = &u
 		r2.RequestURI = u.RequestURI()
 	}
-	f.ServeHTTP(w, r2)
+	provider.Handler(f).ServeHTTP(w, r2)
 }

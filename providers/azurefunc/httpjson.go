@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"mime"
 	"net/http"
 	"net/url"
@@ -43,7 +44,7 @@ func (h *Handler) invokeHTTP(ctx context.Context, f *sdk.Function, req *InvokeRe
 		return nil, sdk.Wrap(sdk.CodeInvalidInput, fmt.Errorf("azurefunc: %s: %w", f.Name(), err))
 	}
 	rec := &bufferedWriter{header: http.Header{}}
-	f.ServeHTTP(rec, r)
+	provider.Handler(f).ServeHTTP(rec, r)
 	return rec.output(ctx), nil
 }
 

@@ -3,6 +3,7 @@ package azurefunc
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -40,7 +41,7 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request, f *sdk.Fun
 	case sdk.KindMessage:
 		var m *sdk.Message
 		if m, err = messageFrom(&req); err == nil {
-			err = f.HandleMessage(ctx, m)
+			err = provider.HandleMessage(ctx, f, m)
 		}
 	case sdk.KindBlob:
 		var e *sdk.BlobEvent
@@ -50,13 +51,13 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request, f *sdk.Fun
 				break
 			}
 			e.Bucket = f.Bucket()
-			err = f.HandleBlob(ctx, e)
+			err = provider.HandleBlob(ctx, f, e)
 		}
 	case sdk.KindSchedule:
 		var e *sdk.ScheduleEvent
 		if e, err = scheduleEventFrom(&req, sdk.InvocationFrom(ctx).ID); err == nil {
 			e.Schedule = f.Schedule().Expr
-			err = f.HandleSchedule(ctx, e)
+			err = provider.HandleSchedule(ctx, f, e)
 		}
 	}
 	if err != nil {

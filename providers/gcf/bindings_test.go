@@ -2,6 +2,7 @@ package gcf
 
 import (
 	"context"
+	"github.com/faaskit/faas/sdk/provider"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 )
 
 // The GCP resource bindings are exercised through the faas env-var binding
-// (sdk.URLBinder and the drivers linked by drivers.go), each against a
+// (provider.Bind with a nil Binder and the drivers linked by drivers.go), each against a
 // real stand-in: fake-gcs-server and pstest in-process here, and the
 // gcloud Firestore emulator in firestore_integration_test.go.
 
@@ -29,7 +30,7 @@ func TestBindingGCS(t *testing.T) {
 	t.Cleanup(srv.Stop)
 	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "faas-uploads"})
 	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(srv.URL(), "http://"))
-	t.Setenv(sdk.EnvVar(sdk.KindBucket, "uploads"), "gs://faas-uploads")
+	t.Setenv(provider.EnvVar(sdk.KindBucket, "uploads"), "gs://faas-uploads")
 
 	a := sdk.New("bind", nil)
 	uploads := a.Bucket("uploads", nil)
@@ -74,7 +75,7 @@ func TestBindingPubSub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(sdk.EnvVar(sdk.KindTopic, "events"), "gcppubsub://projects/faas-proj/topics/events")
+	t.Setenv(provider.EnvVar(sdk.KindTopic, "events"), "gcppubsub://projects/faas-proj/topics/events")
 
 	a := sdk.New("bind", nil)
 	events := a.Topic("events", nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/faaskit/faas/sdk/provider"
 	"net/http"
 	"time"
 
@@ -58,7 +59,7 @@ func (s *Shim) messageHandler(f *sdk.Function) func(context.Context, cloudevents
 		}
 		ctx, cancel := s.eventInvocation(ctx, f, &e)
 		defer cancel()
-		err = f.HandleMessage(ctx, m)
+		err = provider.HandleMessage(ctx, f, m)
 		if err != nil {
 			sdk.Logger(ctx).Error("message handler failed", "error", err.Error(), "message_id", m.ID, "attempt", m.Attempt)
 		}
@@ -92,7 +93,7 @@ func decodeMessage(e *cloudevents.Event) (*sdk.Message, error) {
 	} else {
 		m.PublishTime = e.Time().UTC()
 	}
-	m.SetNative(&NativeEvent{Event: *e, Data: d})
+	provider.SetNative(m, &NativeEvent{Event: *e, Data: d})
 	return m, nil
 }
 
@@ -129,7 +130,7 @@ func (s *Shim) blobHandler(f *sdk.Function) func(context.Context, cloudevents.Ev
 		}
 		ctx, cancel := s.eventInvocation(ctx, f, &e)
 		defer cancel()
-		err = f.HandleBlob(ctx, b)
+		err = provider.HandleBlob(ctx, f, b)
 		if err != nil {
 			sdk.Logger(ctx).Error("blob handler failed", "error", err.Error(), "key", b.Key, "kind", string(kind))
 		}
@@ -157,6 +158,6 @@ func decodeBlob(e *cloudevents.Event, kind sdk.BlobEventKind) (*sdk.BlobEvent, e
 	} else {
 		b.Time = e.Time().UTC()
 	}
-	b.SetNative(&NativeEvent{Event: *e, Data: d})
+	provider.SetNative(b, &NativeEvent{Event: *e, Data: d})
 	return b, nil
 }

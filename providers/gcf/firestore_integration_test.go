@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"net"
 	"os/exec"
 	"strings"
@@ -21,7 +22,7 @@ import (
 func TestBindingFirestore(t *testing.T) {
 	host := startFirestoreEmulator(t)
 	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
-	t.Setenv(sdk.EnvVar(sdk.KindCollection, "todos"), "firestore://projects/faas-proj/databases/(default)/documents/todos?name_field=id")
+	t.Setenv(provider.EnvVar(sdk.KindCollection, "todos"), "firestore://projects/faas-proj/databases/(default)/documents/todos?name_field=id")
 
 	a := sdk.New("bind", nil)
 	todos := a.Collection("todos", nil)

@@ -2,6 +2,7 @@ package gcf
 
 import (
 	"context"
+	"github.com/faaskit/faas/sdk/provider"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -30,7 +31,7 @@ func (s *Shim) invocation(ctx context.Context, f *sdk.Function, id string, tc tr
 		},
 	}
 	st.inv.Logger = slog.New(&st.h)
-	return sdk.NewContext(ctx, &st.inv), cancel
+	return provider.NewContext(ctx, &st.inv), cancel
 }
 
 // invocationState allocates an invocation and its log handler together.
@@ -60,7 +61,7 @@ func (s *Shim) httpHandler(f *sdk.Function) func(http.ResponseWriter, *http.Requ
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := s.invocation(r.Context(), f, executionID(r), traceFromHeader(r.Header))
 		defer cancel()
-		f.ServeHTTP(w, r.WithContext(ctx))
+		provider.Handler(f).ServeHTTP(w, r.WithContext(ctx))
 	}
 }
 
@@ -100,8 +101,8 @@ func (s *Shim) scheduleHandler(f *sdk.Function) func(http.ResponseWriter, *http.
 			short := job.JobName[strings.LastIndexByte(job.JobName, '/')+1:]
 			e.ID = short + "-" + job.ScheduleTime.Format("20060102T150405Z")
 		}
-		e.SetNative(&job)
-		if err := f.HandleSchedule(ctx, e); err != nil {
+		provider.SetNative(e, &job)
+		if err := provider.HandleSchedule(ctx, f, e); err != nil {
 			sdk.Logger(ctx).Error("schedule handler failed", "error", err.Error(), "event_id", e.ID)
 			sdk.WriteError(w, err)
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,7 +33,7 @@ func (localHarness) Start(t *testing.T, env map[string]string) providertest.Targ
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.Bind(devbind.New(t.TempDir(), srv), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	provider.Bind(app, devbind.New(t.TempDir(), srv), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	hs := httptest.NewServer(srv)
 	ctx, cancel := context.WithCancel(t.Context())
 	ran := make(chan error, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/faaskit/faas/sdk/provider"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -62,7 +63,7 @@ func (d *InProcess) invocation(ctx context.Context, f *sdk.Function, id, trace s
 	inv := &sdk.Invocation{ID: id, Function: f.Name(), TraceID: trace, Deadline: deadline, Provider: "local",
 		Logger: d.logger.With(slog.String("function", f.Name()), slog.String("invocation_id", id))}
 	ctx, cancel := context.WithDeadline(ctx, deadline)
-	return sdk.NewContext(ctx, inv), cancel
+	return provider.NewContext(ctx, inv), cancel
 }
 
 // ServeHTTP implements http.Handler.
@@ -72,7 +73,7 @@ func (d *InProcess) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p == "/" || r.URL.Path == p || strings.HasPrefix(r.URL.Path, strings.TrimSuffix(p, "/")+"/") {
 			ctx, cancel := d.invocation(r.Context(), f, "", traceID(r))
 			defer cancel()
-			f.ServeHTTP(w, r.WithContext(ctx))
+			provider.Handler(f).ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 	}
@@ -106,7 +107,7 @@ func (d *InProcess) DeliverMessage(ctx context.Context, function string, m *sdk.
 	}
 	ctx, cancel := d.invocation(ctx, f, "", "")
 	defer cancel()
-	return f.HandleMessage(ctx, m)
+	return provider.HandleMessage(ctx, f, m)
 }
 
 // DeliverBlob implements Dispatcher.
@@ -117,7 +118,7 @@ func (d *InProcess) DeliverBlob(ctx context.Context, function string, e *sdk.Blo
 	}
 	ctx, cancel := d.invocation(ctx, f, "", "")
 	defer cancel()
-	return f.HandleBlob(ctx, e)
+	return provider.HandleBlob(ctx, f, e)
 }
 
 // FireSchedule implements Dispatcher.
@@ -128,7 +129,7 @@ func (d *InProcess) FireSchedule(ctx context.Context, function string, e *sdk.Sc
 	}
 	ctx, cancel := d.invocation(ctx, f, "", "")
 	defer cancel()
-	return f.HandleSchedule(ctx, e)
+	return provider.HandleSchedule(ctx, f, e)
 }
 
 // Close implements Dispatcher; it closes the app's resources.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,7 +63,7 @@ func Run(ctx context.Context, newApp func() *sdk.App, lookup func(string) (strin
 	if err != nil {
 		return err
 	}
-	app.Bind(devbind.New(dataDir, srv), lookup)
+	provider.Bind(app, devbind.New(dataDir, srv), lookup)
 	defer srv.Close()
 	fmt.Fprintf(os.Stderr, "faas dev: app %q serving %s (data in %s)\n", app.Name(), baseURL, dataDir)
 	return Serve(ctx, ln, srv, logger)

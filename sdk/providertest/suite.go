@@ -2,6 +2,7 @@ package providertest
 
 import (
 	"context"
+	"github.com/faaskit/faas/sdk/provider"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -19,9 +20,9 @@ func Run(t *testing.T, h Harness) {
 	records, recordsURL := openDir(t, filepath.Join(dir, "records"))
 	_, uploadsURL := openDir(t, filepath.Join(dir, "uploads"))
 	env := map[string]string{
-		sdk.EnvVar(sdk.KindBucket, capp.RecordsBucket): recordsURL,
-		sdk.EnvVar(sdk.KindBucket, capp.UploadsBucket): uploadsURL,
-		sdk.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
+		provider.EnvVar(sdk.KindBucket, capp.RecordsBucket): recordsURL,
+		provider.EnvVar(sdk.KindBucket, capp.UploadsBucket): uploadsURL,
+		provider.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
 	}
 	s := &suite{target: h.Start(t, env), records: records}
 	t.Run("HTTP", s.testHTTP)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -56,9 +57,9 @@ func env(t *testing.T) (map[string]string, string) {
 	os.MkdirAll(rec, 0o755)
 	os.MkdirAll(up, 0o755)
 	return map[string]string{
-		sdk.EnvVar(sdk.KindBucket, capp.RecordsBucket): (&url.URL{Scheme: "file", Path: rec}).String(),
-		sdk.EnvVar(sdk.KindBucket, capp.UploadsBucket): (&url.URL{Scheme: "file", Path: up}).String(),
-		sdk.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
+		provider.EnvVar(sdk.KindBucket, capp.RecordsBucket): (&url.URL{Scheme: "file", Path: rec}).String(),
+		provider.EnvVar(sdk.KindBucket, capp.UploadsBucket): (&url.URL{Scheme: "file", Path: up}).String(),
+		provider.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
 	}, rec
 }
 

@@ -3,6 +3,7 @@ package devbind
 import (
 	"context"
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"path/filepath"
 
 	"github.com/faaskit/faas/providers/local/sqlitedocstore"
@@ -20,13 +21,13 @@ type Sink interface {
 	BlobChanged(ctx context.Context, e *sdk.BlobEvent) error
 }
 
-// Binder implements sdk.Binder on the dev stores under a data directory.
+// Binder implements provider.Binder on the dev stores under a data directory.
 type Binder struct {
 	dir  string
 	sink Sink
 }
 
-var _ sdk.Binder = (*Binder)(nil)
+var _ provider.Binder = (*Binder)(nil)
 
 // New returns a Binder keeping data under dir and reporting to sink.
 func New(dir string, sink Sink) *Binder { return &Binder{dir: dir, sink: sink} }
@@ -37,7 +38,7 @@ func DocstorePath(dir string) string { return filepath.Join(dir, "docstore.sqlit
 // BlobDir is the directory holding bucket name under dir.
 func BlobDir(dir, name string) string { return filepath.Join(dir, "blobs", name) }
 
-// OpenBucket implements sdk.Binder.
+// OpenBucket implements provider.Binder.
 func (b *Binder) OpenBucket(ctx context.Context, name, url string) (*blob.Bucket, error) {
 	if url != "" {
 		return blob.OpenBucket(ctx, url)
@@ -49,7 +50,7 @@ func (b *Binder) OpenBucket(ctx context.Context, name, url string) (*blob.Bucket
 	return blob.NewBucket(&notifyingBucket{b: fb, name: name, sink: b.sink}), nil
 }
 
-// OpenCollection implements sdk.Binder.
+// OpenCollection implements provider.Binder.
 func (b *Binder) OpenCollection(ctx context.Context, spec *sdk.CollectionSpec, url string) (*docstore.Collection, error) {
 	if url != "" {
 		return docstore.OpenCollection(ctx, url)
@@ -61,7 +62,7 @@ func (b *Binder) OpenCollection(ctx context.Context, spec *sdk.CollectionSpec, u
 	return sqlitedocstore.OpenCollection(ctx, DocstorePath(b.dir), spec.Name, spec.KeyField, opts)
 }
 
-// OpenTopic implements sdk.Binder.
+// OpenTopic implements provider.Binder.
 func (b *Binder) OpenTopic(ctx context.Context, name, url string) (*pubsub.Topic, error) {
 	if url != "" {
 		return pubsub.OpenTopic(ctx, url)

@@ -2,6 +2,7 @@ package devbind
 
 import (
 	"fmt"
+	"github.com/faaskit/faas/sdk/provider"
 	"os"
 
 	"github.com/faaskit/faas/sdk"
@@ -32,7 +33,7 @@ func Wrap(newApp func() *sdk.App) func() *sdk.App {
 			app.AddError(fmt.Errorf("devbind: %s and %s must be set; this build runs only under faas dev --emulate", EnvData, EnvServer))
 			return app
 		}
-		app.Bind(New(dir, &HTTPSink{BaseURL: server}), os.LookupEnv)
+		provider.Bind(app, New(dir, &HTTPSink{BaseURL: server}), os.LookupEnv)
 		return app
 	}
 }

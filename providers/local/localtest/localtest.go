@@ -15,6 +15,7 @@ package localtest
 
 import (
 	"context"
+	"github.com/faaskit/faas/sdk/provider"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -75,7 +76,7 @@ func Start(t testing.TB, newApp func() *sdk.App, opts *Options) *Env {
 		cancel()
 		t.Fatalf("localtest: %v", err)
 	}
-	app.Bind(devbind.New(dir, srv), func(string) (string, bool) { return "", false })
+	provider.Bind(app, devbind.New(dir, srv), func(string) (string, bool) { return "", false })
 	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv}}
 	hs.Start()
 	done := make(chan struct{})

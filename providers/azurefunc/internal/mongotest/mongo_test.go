@@ -2,6 +2,7 @@ package mongotest
 
 import (
 	"context"
+	"github.com/faaskit/faas/sdk/provider"
 	"io"
 	"log/slog"
 	"testing"
@@ -55,7 +56,7 @@ func startFerretDB(t *testing.T) string {
 // the operations the to-do app uses through the sdk's default binder.
 func TestMongoCollectionBinding(t *testing.T) {
 	t.Setenv("MONGO_SERVER_URL", startFerretDB(t))
-	t.Setenv(sdk.EnvVar(sdk.KindCollection, "todos"), "mongo://faas/todos?id_field=id")
+	t.Setenv(provider.EnvVar(sdk.KindCollection, "todos"), "mongo://faas/todos?id_field=id")
 	app := sdk.New("t", nil)
 	todos := app.Collection("todos", &sdk.CollectionOptions{KeyField: "id"})
 	if err := app.Err(); err != nil {
