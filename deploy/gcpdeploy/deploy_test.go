@@ -3,6 +3,7 @@ package gcpdeploy
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -42,19 +43,20 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Fatalf("first deploy: %v", err)
 	}
 	t.Logf("first deploy: %d changes, %d mutating calls %v, %s against the fakes", len(pl.Changes), len(log), log, time.Since(start))
-	// 2 service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
+	// The deploy bucket and the lock in it (taken and released), 2
+	// service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
 	// PUT), 2 indexes, a grant on the topic (SetIamPolicy) and on the
 	// bucket (storage PUT), 4 functions, 4 invoker bindings, the
 	// dead-letter topic and policy, 1 Eventarc trigger, 1 job.
-	want := map[string]int{"CreateServiceAccount": 2, "storage POST": 1, "CreateIndex": 2, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
+	want := map[string]int{"lock POST": 1, "lock DELETE": 1, "CreateServiceAccount": 2, "storage POST": 2, "CreateIndex": 2, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
 		"CreateFunction": 4, "SetIamPolicy": 5, "storage PUT": 1, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 22 {
-		t.Errorf("first deploy made %d mutating calls, want 22: %v", len(log), log)
+	if len(log) != 25 {
+		t.Errorf("first deploy made %d mutating calls, want 25: %v", len(log), log)
 	}
 	// todos' by_owner index (owner, created), in both orders; stats
 	// declares none.
@@ -179,12 +181,12 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 20 {
-		t.Errorf("no-op plan: %d unchanged, want 20 (2 service accounts, 1 bucket, 2 indexes, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 21 {
+		t.Errorf("no-op plan: %d unchanged, want 21 (the deploy bucket, 2 service accounts, 1 bucket, 2 indexes, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
-	// A code-only change: one upload, then every function (they share the
-	// bundle) updated in its source only.
+	// A code-only change: under the lock, one upload, then every function
+	// (they share the bundle) updated in its source only.
 	writeSource(t, tg, "v2")
 	c.calls.reset(0)
 	pl, err = c.p.Plan(ctx, tg)
@@ -204,8 +206,8 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	log = c.calls.list()
 	t.Logf("code-only change: %d mutating calls %v", len(log), log)
-	if count(log, "GenerateUploadUrl") != 1 || count(log, "upload PUT") != 1 || count(log, "UpdateFunction") != 4 || len(log) != 6 {
-		t.Errorf("code-only change: mutating calls %v, want 1 GenerateUploadUrl, 1 PUT, 4 UpdateFunction", log)
+	if count(log, "GenerateUploadUrl") != 1 || count(log, "upload PUT") != 1 || count(log, "UpdateFunction") != 4 || len(log) != 8 {
+		t.Errorf("code-only change: mutating calls %v, want the lock taken and released, 1 GenerateUploadUrl, 1 PUT, 4 UpdateFunction", log)
 	}
 	src := c.fn.function(fnName("web")).BuildConfig.Source.GetStorageSource()
 	if !strings.HasSuffix(src.Object, "upload-2.zip") {
@@ -218,8 +220,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 1 || log[0] != "UpdateFunction" {
-		t.Errorf("memory change: mutating calls %v, want one UpdateFunction", log)
+	if !cmp.Equal(log, []string{"lock POST", "UpdateFunction", "lock DELETE"}) {
+		t.Errorf("memory change: mutating calls %v, want one UpdateFunction under the lock", log)
 	}
 	if want := []deploy.Diff{{Field: "memory", Old: "256M", New: "1024M"}}; len(pl.Changes) != 1 || !cmp.Equal(pl.Changes[0].Diffs, want) {
 		t.Errorf("memory change planned %v", pl.Changes)
@@ -231,7 +233,7 @@ func TestDeployLifecycle(t *testing.T) {
 	// A removed function is deleted.
 	tg.Manifest.Functions = slices.DeleteFunc(tg.Manifest.Functions, func(f sdkFunction) bool { return f.Name == "thumbs" })
 	pl, _, log, err = c.deployOnce(t, tg)
-	if err != nil || !cmp.Equal(log, []string{"DeleteTrigger", "DeleteFunction"}) || c.fn.function(fnName("thumbs")) != nil || c.arc.trigger("projects/faas-test/locations/europe-west1/triggers/todo-dev-thumbs-deleted") != nil {
+	if err != nil || !cmp.Equal(log, []string{"lock POST", "DeleteTrigger", "DeleteFunction", "lock DELETE"}) || c.fn.function(fnName("thumbs")) != nil || c.arc.trigger("projects/faas-test/locations/europe-west1/triggers/todo-dev-thumbs-deleted") != nil {
 		t.Errorf("removing thumbs: err %v, calls %v, plan %v", err, log, pl.Changes)
 	}
 
@@ -243,7 +245,9 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	log = c.calls.list()
 	t.Logf("destroy: %d mutating calls %v", len(log), log)
-	if count(log, "DeleteJob") != 1 || count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 2 || count(log, "DeleteServiceAccount") != 2 || len(log) != 8 {
+	// Under the lock, which goes with the deploy bucket at the end.
+	if count(log, "lock POST") != 1 || count(log, "DeleteJob") != 1 || count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 2 ||
+		count(log, "DeleteServiceAccount") != 2 || count(log, "lock DELETE") != 1 || count(log, "storage DELETE") != 1 || len(log) != 11 {
 		t.Errorf("destroy: calls %v", log)
 	}
 	if len(res.Kept) != 3 || res.Kept[0].Kind != kindIndex || res.Kept[2].Kind != kindBucket {
@@ -306,10 +310,21 @@ func TestFaultInjection(t *testing.T) {
 		if !errors.As(err, &ae) || !strings.Contains(err.Error(), "injected fault") {
 			t.Fatalf("k=%d: %v, want an ApplyError with the injected fault", k, err)
 		}
+		c.calls.failAt = 0
+		if log[k-1] == "lock DELETE" {
+			// Every change was made but the lock stays: a change waits
+			// for it to go stale (TestDeployLock), a no-op needs none.
+			if len(ae.NotDone) != 0 || !strings.Contains(err.Error(), "releasing the deployment lock") {
+				t.Errorf("k=%d (the release of the lock): %v, not done %v", k, err, ae.NotDone)
+			}
+			if pl, _, log, err := c.deployOnce(t, tg); err != nil || !pl.Empty() || len(log) != 0 {
+				t.Errorf("k=%d: after the lock's release failed: err %v, changes %v, calls %v", k, err, pl.Changes, log)
+			}
+			continue
+		}
 		if len(ae.Done)+len(ae.NotDone) == 0 || len(ae.NotDone) == 0 {
 			t.Errorf("k=%d: ApplyError done %d, not done %d", k, len(ae.Done), len(ae.NotDone))
 		}
-		c.calls.failAt = 0
 		if _, out, _, err := c.deployOnce(t, tg); err != nil || out.URL == "" {
 			t.Fatalf("k=%d: rerun: %v", k, err)
 		}
@@ -336,4 +351,81 @@ func TestFunctionsBuildInParallel(t *testing.T) {
 	if _, err := c.p.Apply(ctx, tg, pl); err != nil {
 		t.Fatalf("apply with the four creates held together: %v", err)
 	}
+}
+
+// TestDeployLock: a deploy while another holds the lock fails with
+// deploy.ErrLocked naming the holder, after one refused conditional
+// create and nothing else; a lock older than lockStale (by the injected
+// clock) is broken, said so, and the deploy goes ahead; the broken
+// holder's release then deletes nothing of the new lock's.
+func TestDeployLock(t *testing.T) {
+	c := newCloud(t)
+	tg := todoTarget(t, "dev")
+	ctx := context.Background()
+	if _, _, _, err := c.deployOnce(t, tg); err != nil {
+		t.Fatal(err)
+	}
+	held, err := c.p.newEnv(ctx, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.c.close()
+	if err := held.lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	writeSource(t, tg, "v2")
+	_, _, log, err := c.deployOnce(t, tg)
+	if !errors.Is(err, deploy.ErrLocked) || !strings.Contains(err.Error(), "taken by "+mustHostname(t)) {
+		t.Fatalf("deploy while locked: %v; want ErrLocked naming the holder", err)
+	}
+	if !cmp.Equal(log, []string{"lock POST"}) {
+		t.Errorf("deploy while locked made mutating calls %v; want only the refused lock", log)
+	}
+	if _, err := c.p.Destroy(ctx, tg, nil); !errors.Is(err, deploy.ErrLocked) {
+		t.Errorf("destroy while locked: %v; want ErrLocked", err)
+	}
+	if c.fn.function(fnName("web")) == nil {
+		t.Fatal("destroy while locked deleted the functions")
+	}
+
+	// An hour later the lock still holds; past lockStale it is broken.
+	c.p.now = func() time.Time { return time.Now().Add(time.Hour) }
+	if _, _, _, err := c.deployOnce(t, tg); !errors.Is(err, deploy.ErrLocked) {
+		t.Fatalf("deploy an hour into the lock: %v; want ErrLocked", err)
+	}
+	c.p.now = func() time.Time { return time.Now().Add(lockStale + time.Minute) }
+	var events []deploy.Event
+	tg.Progress = func(ev deploy.Event) { events = append(events, ev) }
+	_, _, log, err = c.deployOnce(t, tg)
+	if err != nil {
+		t.Fatalf("deploy past a stale lock: %v", err)
+	}
+	if want := []string{"lock POST", "lock DELETE", "lock POST"}; !cmp.Equal(log[:3], want) || log[len(log)-1] != "lock DELETE" || count(log, "UpdateFunction") != 4 {
+		t.Errorf("deploy past a stale lock: calls %v; want %v, the code change, then the release", log, want)
+	}
+	broke := slices.IndexFunc(events, func(ev deploy.Event) bool {
+		return ev.Kind == kindLock && ev.Action == deploy.Delete && strings.Contains(ev.Name, "stale: taken by "+mustHostname(t))
+	})
+	if broke < 0 {
+		t.Errorf("no progress event says the stale lock was broken: %v", events)
+	}
+	// The old holder's release finds its lock gone.
+	if err := held.unlock(ctx); err != nil {
+		t.Errorf("the broken holder's release: %v", err)
+	}
+	tg.Progress = nil
+	c.p.now = nil
+	writeSource(t, tg, "v3")
+	if _, _, _, err := c.deployOnce(t, tg); err != nil {
+		t.Fatalf("deploy after the lock is released: %v", err)
+	}
+}
+
+func mustHostname(t *testing.T) string {
+	t.Helper()
+	h, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

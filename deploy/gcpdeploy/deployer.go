@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/sdk"
@@ -40,6 +41,9 @@ type env struct {
 	// source is the uploaded zip's storage location (bucket, object), set
 	// by the upload step, read by the function steps it precedes.
 	srcBucket, srcObject string
+
+	now     func() time.Time // the clock that dates the deployment lock
+	lockGen int64            // the generation of the lock this deploy holds (0: none)
 }
 
 // state is a Plan's deployer-specific record (deploy.Plan.State); like
@@ -58,8 +62,9 @@ type planner func(ctx context.Context, e *env) ([]step, int, error)
 
 // planners are the resource kinds in the order they are applied: what a
 // later kind refers to comes first. planFunctions plans the source upload
-// too, ahead of the first function that needs it.
-var planners = []planner{planServiceAccounts, planBuckets, planIndexes, planTopics, planGrants, planFunctions, planInvokers, planDeadLetters, planTriggers, planSchedules}
+// too, ahead of the first function that needs it. The deploy bucket, which
+// holds the lock, comes first.
+var planners = []planner{planDeployBucket, planServiceAccounts, planBuckets, planIndexes, planTopics, planGrants, planFunctions, planInvokers, planDeadLetters, planTriggers, planSchedules}
 
 // newEnv validates t against the limits (no call made if it fails), then
 // connects and hashes the artifact.
@@ -71,7 +76,10 @@ func (p Provider) newEnv(ctx context.Context, t *deploy.Target) (*env, error) {
 	if err := errors.Join(err, checkLimits(t)); err != nil {
 		return nil, err
 	}
-	e := &env{t: t, names: names{app: t.App(), stage: t.Stage, project: project, region: region}}
+	e := &env{t: t, names: names{app: t.App(), stage: t.Stage, project: project, region: region}, now: p.now}
+	if e.now == nil {
+		e.now = time.Now
+	}
 	if t.Artifact != "" {
 		e.zipPath = filepath.Join(t.Artifact, BundleFile)
 		if e.zipHash, err = fileHash(e.zipPath); err != nil {
@@ -137,8 +145,9 @@ func (e *env) plan(ctx context.Context) (*deploy.Plan, error) {
 		st.steps = append(st.steps, steps...)
 		pl.Unchanged += same
 	}
-	// What calls a function (a trigger, a job) goes before the function.
-	slices.SortStableFunc(st.steps, func(a, b step) int { return cmp.Compare(callerDelete(b), callerDelete(a)) })
+	// The deploy bucket goes first, then what calls a function (a trigger,
+	// a job) goes before the function.
+	slices.SortStableFunc(st.steps, func(a, b step) int { return cmp.Compare(stepOrder(b), stepOrder(a)) })
 	for _, s := range st.steps {
 		pl.Changes = append(pl.Changes, s.change)
 	}
@@ -146,16 +155,21 @@ func (e *env) plan(ctx context.Context) (*deploy.Plan, error) {
 	return pl, nil
 }
 
-func callerDelete(s step) int {
-	if s.change.Action == deploy.Delete && (s.change.Kind == kindTrigger || s.change.Kind == kindJob) {
+func stepOrder(s step) int {
+	switch {
+	case s.change.Kind == kindDeployBucket:
+		return 2
+	case s.change.Action == deploy.Delete && (s.change.Kind == kindTrigger || s.change.Kind == kindJob):
 		return 1
 	}
 	return 0
 }
 
-// Apply implements deploy.Deployer: it runs the plan's steps in order,
-// each to completion (a cancelled ctx stops before the next step, never
-// inside one), then reads the outputs.
+// Apply implements deploy.Deployer: it creates the deploy bucket if
+// needed, takes the deployment lock (a plan without changes takes none),
+// runs the plan's steps in order, each to completion (a cancelled ctx
+// stops before the next step, never inside one), releases the lock and
+// reads the outputs.
 func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) (*deploy.Outputs, error) {
 	st, ok := pl.State.(*state)
 	if !ok || st.t != t {
@@ -181,13 +195,34 @@ func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) 
 	return p.Outputs(ctx, t)
 }
 
-// run applies steps in order and reports which completed. Consecutive
-// function creates and updates run in parallel, since each is a Cloud
-// Build of minutes; the first error stops the steps after the batch.
+// run applies steps in order under the lock and reports which completed.
+// Consecutive function creates and updates run in parallel, since each is
+// a Cloud Build of minutes; the first error stops the steps after the
+// batch.
 func (e *env) run(ctx context.Context, steps []step) (done []bool, err error) {
 	calm := context.WithoutCancel(ctx)
 	done = make([]bool, len(steps))
-	for i := 0; i < len(steps); {
+	if len(steps) == 0 {
+		return done, nil
+	}
+	i := 0
+	// The deploy bucket holds the lock, so it is made first, unlocked:
+	// creating it is idempotent.
+	if steps[0].change.Kind == kindDeployBucket {
+		if err := e.runStep(calm, steps[0]); err != nil {
+			return done, err
+		}
+		done[0], i = true, 1
+	}
+	if err := e.lock(calm); err != nil {
+		return done, err
+	}
+	defer func() {
+		if uerr := e.unlock(calm); uerr != nil && err == nil {
+			err = uerr
+		}
+	}()
+	for i < len(steps) {
 		if ctx.Err() != nil {
 			return done, fmt.Errorf("stopped: %w", context.Cause(ctx))
 		}
@@ -274,16 +309,29 @@ func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.De
 	dd := opts != nil && opts.DeleteData
 	res := &deploy.DestroyResult{Deleted: []deploy.Resource{}, Kept: []deploy.Resource{}}
 	calm := context.WithoutCancel(ctx)
-	for _, d := range []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyServiceAccounts, destroyIndexes, destroyBuckets} {
+	if _, err := e.lockIfBucket(calm); err != nil {
+		return nil, fmt.Errorf("gcpdeploy: Destroy: %w", err)
+	}
+	for _, d := range destroyers {
 		if ctx.Err() != nil {
-			return res, fmt.Errorf("gcpdeploy: Destroy: stopped: %w", context.Cause(ctx))
+			err = fmt.Errorf("gcpdeploy: Destroy: stopped: %w", context.Cause(ctx))
+			break
 		}
-		if err := d(calm, e, dd, res); err != nil {
-			return res, fmt.Errorf("gcpdeploy: Destroy: %w", err)
+		if err = d(calm, e, dd, res); err != nil {
+			err = fmt.Errorf("gcpdeploy: Destroy: %w", err)
+			break
 		}
+	}
+	if err != nil {
+		e.unlock(calm) // the error says what failed; a lock left behind would only add to it
+		return res, err
 	}
 	return res, nil
 }
+
+// destroyers run in the reverse order of planners; the deploy bucket,
+// which holds the lock, goes last.
+var destroyers = []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyServiceAccounts, destroyIndexes, destroyBuckets, destroyDeployBucket}
 
 // destroyer deletes one resource kind, recording what it deleted and kept.
 type destroyer func(ctx context.Context, e *env, deleteData bool, res *deploy.DestroyResult) error

@@ -88,7 +88,11 @@ type countingTransport struct {
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if t.c.record(t.what + " " + r.Method) {
+		what := t.what
+		if strings.Contains(r.URL.RawQuery+r.URL.EscapedPath(), strings.ReplaceAll(lockObject, "/", "%2F")) {
+			what = "lock" // the deployment lock's object
+		}
+		if t.c.record(what + " " + r.Method) {
 			return &http.Response{StatusCode: http.StatusForbidden, Status: "403 Forbidden", Header: http.Header{"Content-Type": {"application/json"}},
 				Body: io.NopCloser(strings.NewReader(`{"error":{"code":403,"message":"injected fault"}}`)), Request: r}, nil
 		}

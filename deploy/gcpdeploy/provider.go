@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/providers/gcf/gcfhost"
@@ -26,6 +27,8 @@ type Provider struct {
 	// opts, if set, reach the APIs somewhere other than their production
 	// endpoints (see New); the registered Provider uses ADC.
 	opts *ClientOptions
+	// now, if set, is the clock that dates the deployment lock (tests).
+	now func() time.Time
 }
 
 // New returns a Provider whose deploy verbs use the API clients configured
