@@ -48,6 +48,69 @@ func AddDeployFlags(cmd *cobra.Command) *DeployFlags {
 	return df
 }
 
+// DeployOptions are the inputs every deploy verb shares, resolved from
+// DeployFlags and the dir argument.
+type DeployOptions struct {
+	IO       *IOStreams
+	Dir      string
+	Provider deploy.Deployer
+	Settings deploy.Settings
+	Stage    string
+	Out      string
+	JSON     bool
+}
+
+// DeployUse is the Use line of a deploy verb: the verb, the deploying
+// providers, and extra (more flags to show).
+func DeployUse(verb, extra string) string {
+	use := verb + " --provider=" + strings.Join(deploy.Names(IsDeployer), "|") + " [--stage dev]"
+	if extra != "" {
+		use += " " + extra
+	}
+	return use + " [dir]"
+}
+
+// DeployCommand completes cmd as a deploy verb: it registers the shared
+// deploy flags and sets Args and RunE. RunE resolves the flags into o (its
+// IO stays as set), calls check (if not nil, for the verb's own flags), then
+// run. Register the verb's own flags on the returned command.
+func DeployCommand(cmd *cobra.Command, o *DeployOptions, check func() error, run func(context.Context) error) *cobra.Command {
+	df := AddDeployFlags(cmd)
+	cmd.Args = DirArg
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		p, s, err := df.Resolve()
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		o.Dir, o.Provider, o.Settings, o.Stage, o.Out, o.JSON = DirOf(args), p, s, df.Stage, df.Out, df.JSON
+		return run(cmd.Context())
+	}
+	return cmd
+}
+
+// AddAuthFlags registers --auth-issuer and --auth-audience, read into a.
+func AddAuthFlags(cmd *cobra.Command, a *deploy.Auth, issuerUsage, audienceUsage string) {
+	cmd.Flags().StringVar(&a.Issuer, "auth-issuer", "", issuerUsage)
+	cmd.Flags().StringVar(&a.Audience, "auth-audience", "", audienceUsage)
+}
+
+// CheckAuth refuses --auth-issuer without --auth-audience and the reverse,
+// and an issuer that is not an https:// URL.
+func CheckAuth(a deploy.Auth) error {
+	if (a.Issuer == "") != (a.Audience == "") {
+		return Usagef("--auth-issuer and --auth-audience go together: give both, or neither to let faas create the sign-in")
+	}
+	if a.Issuer != "" && !strings.HasPrefix(a.Issuer, "https://") {
+		return Usagef("--auth-issuer %q: want an https:// URL", a.Issuer)
+	}
+	return nil
+}
+
 // Resolve returns the chosen Deployer and its settings, and checks the stage.
 func (df *DeployFlags) Resolve() (deploy.Deployer, deploy.Settings, error) {
 	p, s, err := df.Provider.Resolve()

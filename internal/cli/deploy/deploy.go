@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
@@ -14,15 +13,9 @@ import (
 
 // Options are the inputs of `faas deploy`.
 type Options struct {
-	IO       *cmdutil.IOStreams
-	Dir      string
-	Provider deploy.Deployer
-	Settings deploy.Settings
-	Stage    string
-	Out      string
-	JSON     bool
-	DryRun   bool
-	Auth     deploy.Auth
+	cmdutil.DeployOptions
+	DryRun bool
+	Auth   deploy.Auth
 }
 
 // Result is what --json prints: the plan, and the outputs unless --dry-run.
@@ -33,9 +26,12 @@ type Result struct {
 
 // NewCmdDeploy returns the deploy command. runF replaces Run in tests.
 func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO}
+	opts := &Options{DeployOptions: cmdutil.DeployOptions{IO: f.IO}}
+	if runF == nil {
+		runF = Run
+	}
 	cmd := &cobra.Command{
-		Use:   "deploy --provider=" + strings.Join(deploy.Names(cmdutil.IsDeployer), "|") + " [--stage dev] [dir]",
+		Use:   cmdutil.DeployUse("deploy", ""),
 		Short: "Build the app and create or update its deployment",
 		Long: `Build the app in dir (default ".") exactly as 'faas build' does, read what
 the stage already has in the cloud, print the plan, and apply it: create
@@ -55,38 +51,12 @@ the outputs are printed on stdout as JSON.`,
   faas deploy --provider=aws --stage prod --region eu-west-1 ./examples/todo
   faas deploy --provider=aws --dry-run ./examples/todo
   faas deploy --provider=aws --auth-issuer https://login.example.com --auth-audience todo .`,
-		Args: cmdutil.DirArg,
 	}
-	df := cmdutil.AddDeployFlags(cmd)
+	cmdutil.DeployCommand(cmd, &opts.DeployOptions, func() error { return cmdutil.CheckAuth(opts.Auth) },
+		func(ctx context.Context) error { return runF(ctx, opts) })
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan and stop (as 'faas plan')")
-	cmd.Flags().StringVar(&opts.Auth.Issuer, "auth-issuer", "", "verify tokens from this OIDC issuer instead of creating one")
-	cmd.Flags().StringVar(&opts.Auth.Audience, "auth-audience", "", "the audience (client ID) tokens of --auth-issuer carry")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		p, s, err := df.Resolve()
-		if err != nil {
-			return err
-		}
-		if err := CheckAuth(opts.Auth); err != nil {
-			return err
-		}
-		opts.Dir, opts.Provider, opts.Settings, opts.Stage, opts.Out, opts.JSON = cmdutil.DirOf(args), p, s, df.Stage, df.Out, df.JSON
-		if runF != nil {
-			return runF(cmd.Context(), opts)
-		}
-		return Run(cmd.Context(), opts)
-	}
+	cmdutil.AddAuthFlags(cmd, &opts.Auth, "verify tokens from this OIDC issuer instead of creating one", "the audience (client ID) tokens of --auth-issuer carry")
 	return cmd
-}
-
-// CheckAuth refuses --auth-issuer without --auth-audience and the reverse.
-func CheckAuth(a deploy.Auth) error {
-	if (a.Issuer == "") != (a.Audience == "") {
-		return cmdutil.Usagef("--auth-issuer and --auth-audience go together: give both, or neither to let faas create the sign-in")
-	}
-	if a.Issuer != "" && !strings.HasPrefix(a.Issuer, "https://") {
-		return cmdutil.Usagef("--auth-issuer %q: want an https:// URL", a.Issuer)
-	}
-	return nil
 }
 
 // Run builds, plans and (unless opts.DryRun) applies: the work of faas

@@ -122,7 +122,7 @@ func TestRun(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			fk := &fake{fail: c.fail}
-			err := Run(t.Context(), &Options{IO: &cmdutil.IOStreams{Out: &out, ErrOut: &errOut}, Dir: ".", Provider: fk, Stage: "dev", Out: t.TempDir(), DryRun: c.dryRun, JSON: c.json})
+			err := Run(t.Context(), &Options{DeployOptions: cmdutil.DeployOptions{IO: &cmdutil.IOStreams{Out: &out, ErrOut: &errOut}, Dir: ".", Provider: fk, Stage: "dev", Out: t.TempDir(), JSON: c.json}, DryRun: c.dryRun})
 			if (err != nil) != (c.fail != nil) {
 				t.Fatalf("Run: %v", err)
 			}

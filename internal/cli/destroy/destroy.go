@@ -14,22 +14,19 @@ import (
 
 // Options are the inputs of `faas destroy`.
 type Options struct {
-	IO         *cmdutil.IOStreams
-	Dir        string
-	Provider   deploy.Deployer
-	Settings   deploy.Settings
-	Stage      string
-	Out        string
-	JSON       bool
+	cmdutil.DeployOptions
 	Yes        bool
 	DeleteData bool
 }
 
 // NewCmdDestroy returns the destroy command. runF replaces destroyRun in tests.
 func NewCmdDestroy(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO}
+	opts := &Options{DeployOptions: cmdutil.DeployOptions{IO: f.IO}}
+	if runF == nil {
+		runF = destroyRun
+	}
 	cmd := &cobra.Command{
-		Use:   "destroy --provider=" + strings.Join(deploy.Names(cmdutil.IsDeployer), "|") + " [--stage dev] [--yes] [--delete-data] [dir]",
+		Use:   cmdutil.DeployUse("destroy", "[--yes] [--delete-data]"),
 		Short: "Remove a deployment",
 		Long: `Remove what the app in dir (default ".") owns at the stage, as found in the
 cloud by name and tags. Data (buckets, tables, and the user pool with its
@@ -40,25 +37,15 @@ is required when stdin is not a terminal. The app's manifest is read from
 <out>/<provider>/manifest.json, or built if there is none.`,
 		Example: `  faas destroy --provider=aws ./examples/todo
   faas destroy --provider=aws --stage pr-42 --yes --delete-data .`,
-		Args: cmdutil.DirArg,
 	}
-	df := cmdutil.AddDeployFlags(cmd)
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also delete buckets, tables and the user pool, with their data")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		p, s, err := df.Resolve()
-		if err != nil {
-			return err
-		}
+	cmdutil.DeployCommand(cmd, &opts.DeployOptions, func() error {
 		if !opts.Yes && !opts.IO.InIsTerminal() {
 			return cmdutil.Usagef("destroy asks for confirmation, and stdin is not a terminal: pass --yes")
 		}
-		opts.Dir, opts.Provider, opts.Settings, opts.Stage, opts.Out, opts.JSON = cmdutil.DirOf(args), p, s, df.Stage, df.Out, df.JSON
-		if runF != nil {
-			return runF(cmd.Context(), opts)
-		}
-		return destroyRun(cmd.Context(), opts)
-	}
+		return nil
+	}, func(ctx context.Context) error { return runF(ctx, opts) })
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also delete buckets, tables and the user pool, with their data")
 	return cmd
 }
 

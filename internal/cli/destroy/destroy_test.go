@@ -86,8 +86,8 @@ func TestConfirmAndKeep(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			fk := &fake{}
-			err := destroyRun(t.Context(), &Options{IO: &cmdutil.IOStreams{In: strings.NewReader(c.typed), Out: &stdout, ErrOut: &stderr},
-				Provider: fk, Stage: "dev", Out: out, Yes: c.yes})
+			err := destroyRun(t.Context(), &Options{DeployOptions: cmdutil.DeployOptions{IO: &cmdutil.IOStreams{In: strings.NewReader(c.typed), Out: &stdout, ErrOut: &stderr},
+				Provider: fk, Stage: "dev", Out: out}, Yes: c.yes})
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) || fk.destroyed != nil {
 					t.Fatalf("err %v, destroyed %v; want %q and no Destroy", err, fk.destroyed, c.wantErr)

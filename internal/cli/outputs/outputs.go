@@ -3,7 +3,6 @@ package outputs
 
 import (
 	"context"
-	"strings"
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
@@ -12,43 +11,27 @@ import (
 
 // Options are the inputs of `faas outputs`.
 type Options struct {
-	IO       *cmdutil.IOStreams
-	Dir      string
-	Provider deploy.Deployer
-	Settings deploy.Settings
-	Stage    string
-	Out      string
-	JSON     bool
-	Auth     deploy.Auth
+	cmdutil.DeployOptions
+	Auth deploy.Auth
 }
 
 // NewCmdOutputs returns the outputs command. runF replaces outputsRun in tests.
 func NewCmdOutputs(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO}
+	opts := &Options{DeployOptions: cmdutil.DeployOptions{IO: f.IO}}
+	if runF == nil {
+		runF = outputsRun
+	}
 	cmd := &cobra.Command{
-		Use:   "outputs --provider=" + strings.Join(deploy.Names(cmdutil.IsDeployer), "|") + " [--stage dev] [dir]",
+		Use:   cmdutil.DeployUse("outputs", ""),
 		Short: "Print the outputs of a deployment",
 		Long: `Print what 'faas deploy' printed at the end: the app's URL and, when faas
 created the sign-in, the OIDC issuer and client ID; read from the cloud.
 With --json, every output (with the provider's extras) as JSON.`,
 		Example: `  faas outputs --provider=aws ./examples/todo
   faas outputs --provider=aws --json . | jq -r .url`,
-		Args: cmdutil.DirArg,
 	}
-	df := cmdutil.AddDeployFlags(cmd)
-	cmd.Flags().StringVar(&opts.Auth.Issuer, "auth-issuer", "", "the external OIDC issuer the stage was deployed with")
-	cmd.Flags().StringVar(&opts.Auth.Audience, "auth-audience", "", "the audience of --auth-issuer")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		p, s, err := df.Resolve()
-		if err != nil {
-			return err
-		}
-		opts.Dir, opts.Provider, opts.Settings, opts.Stage, opts.Out, opts.JSON = cmdutil.DirOf(args), p, s, df.Stage, df.Out, df.JSON
-		if runF != nil {
-			return runF(cmd.Context(), opts)
-		}
-		return outputsRun(cmd.Context(), opts)
-	}
+	cmdutil.DeployCommand(cmd, &opts.DeployOptions, nil, func(ctx context.Context) error { return runF(ctx, opts) })
+	cmdutil.AddAuthFlags(cmd, &opts.Auth, "the external OIDC issuer the stage was deployed with", "the audience of --auth-issuer")
 	return cmd
 }
 
