@@ -47,16 +47,18 @@ func TestDeployLifecycle(t *testing.T) {
 	// service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
 	// PUT), 2 indexes, a grant on the topic (SetIamPolicy) and on the
 	// bucket (storage PUT), 4 functions, 4 invoker bindings, the
-	// dead-letter topic and policy, 1 Eventarc trigger, 1 job.
+	// dead-letter topic and policy, the Pub/Sub service agent's grants on
+	// the dead-letter topic and the subscription, 1 Eventarc trigger, 1
+	// job.
 	want := map[string]int{"lock POST": 1, "lock DELETE": 1, "CreateServiceAccount": 2, "storage POST": 2, "CreateIndex": 2, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
-		"CreateFunction": 4, "SetIamPolicy": 5, "storage PUT": 1, "CreateTrigger": 1, "CreateJob": 1}
+		"CreateFunction": 4, "SetIamPolicy": 7, "storage PUT": 1, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 25 {
-		t.Errorf("first deploy made %d mutating calls, want 25: %v", len(log), log)
+	if len(log) != 27 {
+		t.Errorf("first deploy made %d mutating calls, want 27: %v", len(log), log)
 	}
 	// todos' by_owner index (owner, created), in both orders; stats
 	// declares none.
@@ -110,6 +112,15 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	if ok, _ := c.psc.Topic("todo-dev-stats-dlq").Exists(ctx); !ok {
 		t.Error("no dead-letter topic todo-dev-stats-dlq")
+	}
+	// Dead-lettering needs the Pub/Sub service agent to publish to the
+	// dead-letter topic and to acknowledge on the source subscription.
+	agent := "serviceAccount:service-" + testProjectNumber + "@gcp-sa-pubsub.iam.gserviceaccount.com"
+	for res, role := range map[string]string{"projects/faas-test/topics/todo-dev-stats-dlq": "roles/pubsub.publisher", sub: "roles/pubsub.subscriber"} {
+		p := c.tpol.policy(res)
+		if len(p.Bindings) != 1 || p.Bindings[0].Role != role || !cmp.Equal(p.Bindings[0].Members, []string{agent}) {
+			t.Errorf("%s policy %v, want %s for the Pub/Sub service agent only", res, p.Bindings, role)
+		}
 	}
 	thumbs := c.fn.function(fnName("thumbs"))
 	if et := thumbs.GetEventTrigger(); et.GetEventType() != "google.cloud.storage.object.v1.finalized" || len(et.EventFilters) != 1 ||
@@ -181,8 +192,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 21 {
-		t.Errorf("no-op plan: %d unchanged, want 21 (the deploy bucket, 2 service accounts, 1 bucket, 2 indexes, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 1 trigger, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 23 {
+		t.Errorf("no-op plan: %d unchanged, want 23 (the deploy bucket, 2 service accounts, 1 bucket, 2 indexes, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 2 service agent grants, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: under the lock, one upload, then every function

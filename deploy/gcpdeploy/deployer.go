@@ -44,6 +44,7 @@ type env struct {
 
 	now     func() time.Time // the clock that dates the deployment lock
 	lockGen int64            // the generation of the lock this deploy holds (0: none)
+	agent   string           // the Pub/Sub service agent, once read
 }
 
 // state is a Plan's deployer-specific record (deploy.Plan.State); like
@@ -64,7 +65,7 @@ type planner func(ctx context.Context, e *env) ([]step, int, error)
 // later kind refers to comes first. planFunctions plans the source upload
 // too, ahead of the first function that needs it. The deploy bucket, which
 // holds the lock, comes first.
-var planners = []planner{planDeployBucket, planServiceAccounts, planBuckets, planIndexes, planTopics, planGrants, planFunctions, planInvokers, planDeadLetters, planTriggers, planSchedules}
+var planners = []planner{planDeployBucket, planServiceAccounts, planBuckets, planIndexes, planTopics, planGrants, planFunctions, planInvokers, planDeadLetters, planAgentGrants, planTriggers, planSchedules}
 
 // newEnv validates t against the limits (no call made if it fails), then
 // connects and hashes the artifact.

@@ -2,7 +2,11 @@ package gcpdeploy
 
 // fake-gcs-server has no bucket IAM: bucketIAM serves the JSON API's
 // GET and PUT /storage/v1/b/{bucket}/iam from a map, in front of it, for
-// buckets that exist there, and checks the members like fakePolicies.
+// buckets that exist there, and checks the members like fakePolicies. Nor
+// does it serve the project's service agent
+// (GET /storage/v1/projects/{project}/serviceAccount, storage-api.json's
+// ServiceAccount): bucketIAM answers it for the test project, with the
+// address of the documented form service-PROJECT_NUMBER@gs-project-accounts….
 
 import (
 	"bytes"
@@ -18,7 +22,15 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 )
 
-var bucketIAMPath = regexp.MustCompile(`^/storage/v1/b/([^/]+)/iam$`)
+var (
+	bucketIAMPath      = regexp.MustCompile(`^/storage/v1/b/([^/]+)/iam$`)
+	serviceAccountPath = regexp.MustCompile(`^/storage/v1/projects/([^/]+)/serviceAccount$`)
+	serviceAgentRE     = regexp.MustCompile(`^service-` + testProjectNumber + `@gcp-sa-[a-z]+\.iam\.gserviceaccount\.com$`)
+)
+
+// serviceAgent reports whether email is one of the test project's
+// Google-managed service agents, which exist without being created.
+func serviceAgent(email string) bool { return serviceAgentRE.MatchString(email) }
 
 type jsonPolicy struct {
 	Kind     string        `json:"kind,omitempty"`
@@ -53,6 +65,12 @@ func reply(r *http.Request, code int, v any) *http.Response {
 }
 
 func (b *bucketIAM) RoundTrip(r *http.Request) (*http.Response, error) {
+	if m := serviceAccountPath.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodGet {
+		if m[1] != testProject {
+			return reply(r, http.StatusNotFound, map[string]any{"error": map[string]any{"code": 404, "message": "project " + m[1] + " not found"}}), nil
+		}
+		return reply(r, http.StatusOK, map[string]string{"kind": "storage#serviceAccount", "email_address": "service-" + testProjectNumber + "@gs-project-accounts.iam.gserviceaccount.com"}), nil
+	}
 	m := bucketIAMPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		return b.base.RoundTrip(r)

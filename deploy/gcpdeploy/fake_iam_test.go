@@ -245,7 +245,8 @@ func (f *fakeScheduler) DeleteJob(_ context.Context, r *schedulerpb.DeleteJobReq
 }
 
 // fakePolicies is the google.iam.v1.IAMPolicy service pstest lacks,
-// registered on pstest's own gRPC server: the topics' policies.
+// registered on pstest's own gRPC server: the topics' and subscriptions'
+// policies.
 type fakePolicies struct {
 	iampb.UnimplementedIAMPolicyServer
 	exists   func(resource string) bool

@@ -15,29 +15,37 @@ const kindGrant = "iam-binding"
 
 // The roles the runtime account gets, by resource kind. Firestore has no
 // per-collection IAM: its role (roles/datastore.user) is granted on the
-// project, which the deployer leaves to the project's owner (see README).
+// project (at best narrowed by an IAM condition on the database's resource
+// name, which with the shared (default) database would not keep stages
+// apart). The deployer leaves that grant to the project's owner (see
+// README): it would take the Resource Manager API's project-wide
+// setIamPolicy, a read-modify-write of every binding in the project that
+// needs the deployer to hold resourcemanager.projects.setIamPolicy.
 const (
 	roleTopic  = "roles/pubsub.publisher"
 	roleBucket = "roles/storage.objectAdmin"
 )
 
-// grant is one binding to plan: the resource's IAM handle, its name and
-// whether it exists now (one that does not is about to be created).
+// grant is one binding to plan: the member, the role, the resource's name,
+// whether it exists now (one that does not is about to be created), and
+// its IAM handle, resolved when needed (a resource made by an earlier step
+// may have no name before it).
 type grant struct {
-	name, role string
-	exists     bool
-	handle     func() *iam.Handle
+	name, role, member string
+	exists             bool
+	handle             func(ctx context.Context) (*iam.Handle, error)
 }
 
 func (e *env) grants(ctx context.Context) ([]grant, error) {
 	var gs []grant
+	member := "serviceAccount:" + e.saEmail(e.runtimeSA())
 	for _, r := range e.declared(sdk.KindTopic) {
 		id := e.topicID(r.Name)
 		ok, err := e.c.ps.Topic(id).Exists(ctx)
 		if err != nil {
 			return nil, err
 		}
-		gs = append(gs, grant{e.topic(r.Name), roleTopic, ok, func() *iam.Handle { return e.c.ps.Topic(id).IAM() }})
+		gs = append(gs, grant{e.topic(r.Name), roleTopic, member, ok, func(context.Context) (*iam.Handle, error) { return e.c.ps.Topic(id).IAM(), nil }})
 	}
 	for _, r := range e.declared(sdk.KindBucket) {
 		name := e.bucket(r.Name)
@@ -45,7 +53,7 @@ func (e *env) grants(ctx context.Context) ([]grant, error) {
 		if err != nil {
 			return nil, err
 		}
-		gs = append(gs, grant{name, roleBucket, ok, func() *iam.Handle { return e.c.gcs.Bucket(name).IAM() }})
+		gs = append(gs, grant{name, roleBucket, member, ok, func(context.Context) (*iam.Handle, error) { return e.c.gcs.Bucket(name).IAM(), nil }})
 	}
 	return gs, nil
 }
@@ -55,30 +63,42 @@ func planGrants(ctx context.Context, e *env) ([]step, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	member := "serviceAccount:" + e.saEmail(e.runtimeSA())
+	return planBindings(ctx, gs)
+}
+
+// planBindings plans the grants that are missing: a step per grant reads
+// the policy again and adds the binding unless it is there.
+func planBindings(ctx context.Context, gs []grant) ([]step, int, error) {
 	var steps []step
 	same := 0
 	for _, g := range gs {
 		if g.exists {
-			p, err := g.handle().Policy(ctx)
+			h, err := g.handle(ctx)
 			if err != nil {
 				return nil, 0, err
 			}
-			if p.HasRole(member, iam.RoleName(g.role)) {
+			p, err := h.Policy(ctx)
+			if err != nil {
+				return nil, 0, err
+			}
+			if p.HasRole(g.member, iam.RoleName(g.role)) {
 				same++
 				continue
 			}
 		}
-		steps = append(steps, step{deploy.Change{Action: deploy.Create, Kind: kindGrant, Name: g.name + " " + g.role + " " + member}, func(ctx context.Context) error {
-			h := g.handle()
+		steps = append(steps, step{deploy.Change{Action: deploy.Create, Kind: kindGrant, Name: g.name + " " + g.role + " " + g.member}, func(ctx context.Context) error {
+			h, err := g.handle(ctx)
+			if err != nil {
+				return err
+			}
 			p, err := h.Policy(ctx)
 			if err != nil {
 				return err
 			}
-			if p.HasRole(member, iam.RoleName(g.role)) {
+			if p.HasRole(g.member, iam.RoleName(g.role)) {
 				return nil
 			}
-			p.Add(member, iam.RoleName(g.role))
+			p.Add(g.member, iam.RoleName(g.role))
 			return h.SetPolicy(ctx, p)
 		}})
 	}

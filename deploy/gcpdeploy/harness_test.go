@@ -35,8 +35,9 @@ import (
 )
 
 const (
-	testProject = "faas-test"
-	testRegion  = "europe-west1"
+	testProject       = "faas-test"
+	testProjectNumber = "123456789012"
+	testRegion        = "europe-west1"
 )
 
 // calls records the mutating calls the deployer makes (gRPC methods other
@@ -156,8 +157,16 @@ func newCloud(t *testing.T) *cloud {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.gcs.Stop)
-	c.tpol = &fakePolicies{saExists: c.iam.exists, policies: map[string]*iampb.Policy{}}
-	c.tpol.exists = func(name string) bool { return c.fn.topicExists(name) }
+	// Topics and subscriptions have policies; their members may be the
+	// project's service agents, which IAM knows without any call.
+	c.tpol = &fakePolicies{saExists: func(email string) bool { return serviceAgent(email) || c.iam.exists(email) }, policies: map[string]*iampb.Policy{}}
+	c.tpol.exists = func(name string) bool {
+		if strings.Contains(name, "/subscriptions/") {
+			ok, err := c.psc.Subscription(subID(name)).Exists(ctx)
+			return err == nil && ok
+		}
+		return c.fn.topicExists(name)
+	}
 	c.ps = pstest.NewServerWithCallback(0, func(s *grpc.Server) { iampb.RegisterIAMPolicyServer(s, c.tpol) })
 	t.Cleanup(func() { c.ps.Close() })
 	conn, err := grpc.NewClient(c.ps.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -170,7 +179,7 @@ func newCloud(t *testing.T) *cloud {
 	}
 	t.Cleanup(func() { c.psc.Close() })
 
-	c.fn.uploadBucket, c.fn.uploadHost = "gcf-v2-uploads-123-"+testRegion, "storage.googleapis.com"
+	c.fn.uploadBucket, c.fn.uploadHost = "gcf-v2-uploads-"+testProjectNumber+"-"+testRegion, "storage.googleapis.com"
 	c.gcs.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: c.fn.uploadBucket})
 	c.fn.objectExists = func(b, o string) bool { _, err := c.gcs.GetObject(b, o); return err == nil }
 	c.fn.topicExists = func(name string) bool {
