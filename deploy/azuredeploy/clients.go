@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/eventgrid/armeventgrid/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage"
 
 	"github.com/faaskit/faas/deploy"
 )
@@ -33,6 +34,9 @@ type DeployOptions struct {
 	HTTPClient *http.Client
 	// Poll is how often long-running operations are polled. Default 5s.
 	Poll time.Duration
+	// LockRenew is how often a held deploy lock's lease is renewed.
+	// Default DefaultLockRenew; it must stay well under the lease's 60s.
+	LockRenew time.Duration
 }
 
 // clients are the Resource Manager clients of one subscription.
@@ -44,9 +48,11 @@ type clients struct {
 	resources   *armresources.Client
 	topics      *armeventgrid.SystemTopicsClient
 	subs        *armeventgrid.SystemTopicEventSubscriptionsClient
+	containers  *armstorage.BlobContainersClient
 	scm         func(site string) string
 	http        *http.Client
 	poll        time.Duration
+	renew       time.Duration
 }
 
 // subscription is --subscription, else AZURE_SUBSCRIPTION_ID.
@@ -73,7 +79,7 @@ func newClients(_ context.Context, s deploy.Settings, o *DeployOptions) (*client
 		}
 		cred = c
 	}
-	c := &clients{sub: sub, cred: cred, scm: o.SCM, http: o.HTTPClient, poll: o.Poll}
+	c := &clients{sub: sub, cred: cred, scm: o.SCM, http: o.HTTPClient, poll: o.Poll, renew: o.LockRenew}
 	if c.scm == nil {
 		c.scm = func(site string) string { return "https://" + site + ".scm.azurewebsites.net" }
 	}
@@ -82,6 +88,9 @@ func newClients(_ context.Context, s deploy.Settings, o *DeployOptions) (*client
 	}
 	if c.poll <= 0 {
 		c.poll = 5 * time.Second
+	}
+	if c.renew <= 0 {
+		c.renew = DefaultLockRenew
 	}
 	var err error
 	wrap := func(e error) {
@@ -99,6 +108,8 @@ func newClients(_ context.Context, s deploy.Settings, o *DeployOptions) (*client
 	c.topics, e = armeventgrid.NewSystemTopicsClient(sub, cred, o.ClientOptions)
 	wrap(e)
 	c.subs, e = armeventgrid.NewSystemTopicEventSubscriptionsClient(sub, cred, o.ClientOptions)
+	wrap(e)
+	c.containers, e = armstorage.NewBlobContainersClient(sub, cred, o.ClientOptions)
 	wrap(e)
 	return c, err
 }

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/eventgrid/armeventgrid/v2"
 
@@ -46,6 +48,9 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Fatalf("first deploy: %v", err)
 	}
 	first := c.mutating()
+	if !slices.Equal(c.leaseLog, []string{"Acquire ok", "Release ok"}) {
+		t.Errorf("first deploy: lease calls %v; want the lock taken (once the data template made its container) and released", c.leaseLog)
+	}
 	t.Logf("first deploy: %d mutating ARM calls, %d OneDeploy publish; %d changes", first, len(c.published), len(pl.Changes))
 	if len(c.published) != 1 {
 		t.Fatalf("published %d times, want 1", len(c.published))
@@ -78,8 +83,13 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pl.Changes) != 2 || pl.Changes[0].Kind != "function-package" || c.mutating() != 1 || len(c.published) != 2 {
-		t.Fatalf("code-only: changes %v, %d mutating ARM calls %v, %d publishes", pl.Changes, c.mutating(), c.calls, len(c.published))
+	// Under the lock: its lease, its holder's metadata, the tag, the release.
+	wantCalls := []string{"POST lease", "PATCH " + lockContainer, "PATCH todo-dev", "POST lease"}
+	if len(pl.Changes) != 2 || pl.Changes[0].Kind != "function-package" || !slices.Equal(c.callTails(), wantCalls) || len(c.published) != 2 {
+		t.Fatalf("code-only: changes %v, mutating ARM calls %v (want %v), %d publishes", pl.Changes, c.callTails(), wantCalls, len(c.published))
+	}
+	if !slices.Equal(c.leaseLog, []string{"Acquire ok", "Release ok"}) {
+		t.Errorf("code-only: lease calls %v; want the lock taken and released", c.leaseLog)
 	}
 	codeOnly := c.mutating()
 
@@ -111,6 +121,9 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	destroyCalls := c.mutating()
+	if want := []string{"POST lease", "PATCH " + lockContainer, "DELETE todo-dev", "POST lease"}; !slices.Equal(c.callTails(), want) {
+		t.Errorf("destroy: mutating calls %v, want %v", c.callTails(), want)
+	}
 	if _, ok := c.groups["todo-dev"]; ok {
 		t.Error("the app group survived destroy")
 	}
@@ -162,7 +175,11 @@ func TestFaultConvergence(t *testing.T) {
 		c.failAt = n
 		_, _, err := deployOnce(t, p, tg)
 		var ae *deploy.ApplyError
-		if !errors.As(err, &ae) || len(ae.NotDone) == 0 {
+		switch {
+		case errors.As(err, &ae) && len(ae.NotDone) == 0 && strings.Contains(err.Error(), "releasing the deploy lock"):
+			// Everything applied but the lease's release: it expires.
+			c.clock = c.clock.Add(lockLease * time.Second)
+		case !errors.As(err, &ae) || len(ae.NotDone) == 0:
 			t.Fatalf("fault at call %d: err = %v, want an ApplyError", n, err)
 		}
 		c.reset()

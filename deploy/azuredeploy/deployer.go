@@ -369,9 +369,11 @@ func (e *env) subscribe(b blobSub) func(context.Context) error {
 	}
 }
 
-// Apply implements deploy.Deployer: it runs the plan's steps in order,
-// each to completion. The hashes are recorded last, so a failure part-way
-// leaves them stale and the next Plan redoes the idempotent deployments.
+// Apply implements deploy.Deployer: it takes the deploy lock and runs
+// the plan's steps in order, each to completion, then releases the lock.
+// The hashes are recorded last, so a failure part-way leaves them stale
+// and the next Plan redoes the idempotent deployments. An empty plan takes
+// no lock and makes no call but the outputs' read.
 func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) (*deploy.Outputs, error) {
 	st, ok := pl.State.(*state)
 	if !ok || st.t != t {
@@ -381,16 +383,12 @@ func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) 
 		}
 		st = pl.State.(*state)
 	}
-	calm := context.WithoutCancel(ctx)
-	for i, s := range st.steps {
-		err := ctx.Err()
-		if err == nil {
-			err = st.e.runStep(calm, s)
-		}
+	if len(st.steps) > 0 {
+		done, err := st.e.run(ctx, st.steps)
 		if err != nil {
 			ae := &deploy.ApplyError{Err: fmt.Errorf("azuredeploy: %w", err)}
-			for j, s := range st.steps {
-				if j < i {
+			for i, s := range st.steps {
+				if i < done {
 					ae.Done = append(ae.Done, s.change)
 				} else {
 					ae.NotDone = append(ae.NotDone, s.change)
@@ -402,8 +400,68 @@ func (p Provider) Apply(ctx context.Context, t *deploy.Target, pl *deploy.Plan) 
 	return st.e.outputs(ctx)
 }
 
-func (e *env) runStep(ctx context.Context, s step) error {
-	return deploy.RunChange(ctx, e.t, s.change, s.apply)
+// run applies steps under the deploy lock and returns how many completed.
+// The lock lives in the data group's storage account: until the data
+// template has made it, the steps up to that deployment (idempotent) run
+// unlocked. A cancelled ctx stops before the next step, never inside one.
+func (e *env) run(ctx context.Context, steps []step) (done int, err error) {
+	calm := context.WithoutCancel(ctx)
+	l, err := e.lock(calm)
+	if errors.Is(err, errNoLockContainer) {
+		last := -1
+		for i, s := range steps {
+			if s.change.Kind == "arm-deployment" && s.change.Name == e.dataGroup()+"/"+deploymentData {
+				last = i
+			}
+		}
+		if last < 0 {
+			return 0, fmt.Errorf("the deploy lock's container %s is missing from storage account %s, whose template is recorded as deployed: "+
+				"remove the tag %s from resource group %s so that the next deploy redeploys the data template", lockContainer, e.storage(), tagTemplate, e.dataGroup())
+		}
+		for ; done <= last; done++ {
+			if err := e.runStep(ctx, calm, steps[done]); err != nil {
+				return done, err
+			}
+		}
+		e.dataTags = map[string]*string{} // the group exists now
+		l, err = e.lock(calm)
+	}
+	if err != nil {
+		return done, err
+	}
+	defer func() {
+		if rerr := l.release(calm); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+	for _, s := range steps[done:] {
+		if err := l.check(); err != nil {
+			return done, err
+		}
+		if err := e.runStep(ctx, calm, s); err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+// lock takes the deploy lock; without the data group (a first deploy)
+// there is nothing to lock yet.
+func (e *env) lock(ctx context.Context) (*lock, error) {
+	if e.dataTags == nil {
+		return nil, errNoLockContainer
+	}
+	return e.c.acquireLock(ctx, e.dataGroup(), e.storage(), holderName())
+}
+
+// runStep runs one step with calm (ctx without its cancellation), unless
+// ctx is already done.
+func (e *env) runStep(ctx, calm context.Context, s step) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("stopped: %w", context.Cause(ctx))
+	}
+	return deploy.RunChange(calm, e.t, s.change, s.apply)
 }
 
 // Outputs implements deploy.Deployer: the URL the app template's
@@ -440,24 +498,28 @@ func (e *env) outputs(ctx context.Context) (*deploy.Outputs, error) {
 
 // Destroy implements deploy.Deployer: it deletes the app group, and the
 // data group with --delete-data, each only after checking that every
-// resource in it carries this app+stage's tags.
-func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.DestroyOptions) (*deploy.DestroyResult, error) {
+// resource in it carries this app+stage's tags, under the deploy lock.
+func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.DestroyOptions) (_ *deploy.DestroyResult, err error) {
 	e, err := p.newEnv(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	res := &deploy.DestroyResult{Deleted: []deploy.Resource{}, Kept: []deploy.Resource{}}
-	groups := []struct {
+	type group struct {
+		name   string
+		delete bool
+		owned  []deploy.Resource
+	}
+	var groups []group
+	for _, g := range []struct {
 		name   string
 		tags   map[string]*string
 		delete bool
-	}{{e.appGroup(), e.appTags, true}, {e.dataGroup(), e.dataTags, opts != nil && opts.DeleteData}}
-	calm := context.WithoutCancel(ctx)
-	for _, g := range groups {
+	}{{e.appGroup(), e.appTags, true}, {e.dataGroup(), e.dataTags, opts != nil && opts.DeleteData}} {
 		if g.tags == nil {
 			continue
 		}
-		owned, err := e.ownedResources(ctx, g.name)
+		owned, err := e.ownedResources(ctx, g.name) // every group is checked before anything is deleted
 		if err != nil {
 			return res, err
 		}
@@ -465,6 +527,26 @@ func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.De
 			res.Kept = append(res.Kept, owned...)
 			res.Kept = append(res.Kept, deploy.Resource{Kind: "resource-group", Name: g.name})
 			continue
+		}
+		groups = append(groups, group{g.name, g.delete, owned})
+	}
+	if len(groups) == 0 {
+		return res, nil
+	}
+	calm := context.WithoutCancel(ctx)
+	l, err := e.lock(calm)
+	if err != nil && !errors.Is(err, errNoLockContainer) {
+		return res, fmt.Errorf("azuredeploy: Destroy: %w", err)
+	}
+	defer func() {
+		// Gone with --delete-data's group, the lock has nothing to release.
+		if rerr := l.release(calm); rerr != nil && err == nil {
+			err = fmt.Errorf("azuredeploy: Destroy: %w", rerr)
+		}
+	}()
+	for _, g := range groups {
+		if err := l.check(); err != nil {
+			return res, fmt.Errorf("azuredeploy: Destroy: %w", err)
 		}
 		ev := deploy.Event{Action: deploy.Delete, Kind: "resource-group", Name: g.name, Status: deploy.StatusStarted}
 		t.Emit(ev)
@@ -479,7 +561,7 @@ func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.De
 		}
 		ev.Status = deploy.StatusDone
 		t.Emit(ev)
-		res.Deleted = append(res.Deleted, owned...)
+		res.Deleted = append(res.Deleted, g.owned...)
 		res.Deleted = append(res.Deleted, deploy.Resource{Kind: "resource-group", Name: g.name})
 	}
 	return res, nil

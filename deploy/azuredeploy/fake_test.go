@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
@@ -23,6 +24,7 @@ import (
 	egfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/eventgrid/armeventgrid/v2/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 	rfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources/fake"
+	stfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage/fake"
 
 	"github.com/faaskit/faas/sdk"
 )
@@ -42,6 +44,12 @@ type cloud struct {
 	failAt      int      // fail the failAt-th mutating call with a 500 (0: never)
 	failPublish bool     // answer the next publish with a 400
 	scm         *httptest.Server
+	leases      map[string]*fakeLease         // group/account/container -> its lease
+	metadata    map[string]map[string]*string // group/account/container -> its metadata
+	clock       time.Time                     // the leases' clock, advanced by tests
+	leaseLog    []string                      // "<action> ok|refused" per lease call
+	onLease     func(entry string)            // called, unlocked, after each lease call with its leaseLog entry
+	onPublish   func()                        // called before a publish is accepted
 }
 
 type fakeGroup struct {
@@ -51,7 +59,8 @@ type fakeGroup struct {
 }
 
 func newCloud(t *testing.T) *cloud {
-	c := &cloud{groups: map[string]*fakeGroup{}, deployments: map[string]map[string]any{}, egSubs: map[string]armeventgrid.EventSubscription{}}
+	c := &cloud{groups: map[string]*fakeGroup{}, deployments: map[string]map[string]any{}, egSubs: map[string]armeventgrid.EventSubscription{},
+		leases: map[string]*fakeLease{}, metadata: map[string]map[string]*string{}, clock: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	c.scm = httptest.NewServer(http.HandlerFunc(c.serveSCM))
 	t.Cleanup(c.scm.Close)
 	return c
@@ -71,9 +80,12 @@ func (c *cloud) serveSCM(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.mu.Lock()
-		fail := c.failPublish
+		fail, hook := c.failPublish, c.onPublish
 		c.failPublish = false
 		c.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
 		if fail {
 			http.Error(w, `{"error":"injected"}`, http.StatusBadRequest)
 			return
@@ -117,24 +129,41 @@ func (c *cloud) mutating() int {
 	return len(c.calls)
 }
 
+// callTails are the mutating calls as "METHOD <last path segment>".
+func (c *cloud) callTails() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, call := range c.calls {
+		method, p, _ := strings.Cut(call, " ")
+		out = append(out, method+" "+p[strings.LastIndex(p, "/")+1:])
+	}
+	return out
+}
+
 func (c *cloud) reset() {
 	c.mu.Lock()
-	c.calls, c.failAt = nil, 0
+	c.calls, c.failAt, c.leaseLog = nil, 0, nil
 	c.mu.Unlock()
 }
 
-// router sends Event Grid calls to its fake, the rest to armresources'.
-type router struct{ eg, res policy.Transporter }
+// router sends Event Grid and Storage calls to their fakes, the rest to
+// armresources'.
+type router struct{ eg, st, res policy.Transporter }
 
 func (r router) Do(req *http.Request) (*http.Response, error) {
-	if strings.Contains(req.URL.Path, "/Microsoft.EventGrid/") {
+	switch {
+	case strings.Contains(req.URL.Path, "/Microsoft.EventGrid/"):
 		return r.eg.Do(req)
+	case strings.Contains(req.URL.Path, "/Microsoft.Storage/"):
+		return r.st.Do(req)
 	}
 	return r.res.Do(req)
 }
 
 func (c *cloud) options() *DeployOptions {
-	tr := router{eg: egfake.NewServerFactoryTransport(c.eventGrid()), res: rfake.NewServerFactoryTransport(c.resourceManager())}
+	tr := router{eg: egfake.NewServerFactoryTransport(c.eventGrid()), st: stfake.NewServerFactoryTransport(c.storage()),
+		res: rfake.NewServerFactoryTransport(c.resourceManager())}
 	return &DeployOptions{
 		Credential:    &azfake.TokenCredential{},
 		ClientOptions: &arm.ClientOptions{ClientOptions: policy.ClientOptions{Transport: tr, PerCallPolicies: []policy.Policy{c}}},
@@ -188,6 +217,12 @@ func (c *cloud) resourceManager() *rfake.ServerFactory {
 				c.mu.Lock()
 				defer c.mu.Unlock()
 				delete(c.groups, name)
+				for k := range c.leases {
+					if strings.HasPrefix(k, name+"/") {
+						delete(c.leases, k)
+						delete(c.metadata, k)
+					}
+				}
 				for k := range c.deployments {
 					if strings.HasPrefix(k, name+"/") {
 						delete(c.deployments, k)

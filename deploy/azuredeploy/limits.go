@@ -55,6 +55,9 @@ func checkLimits(t *deploy.Target) error {
 			if len(c) < minContainerName {
 				add("blob container %q is shorter than %d characters: rename the bucket", c, minContainerName)
 			}
+			if c == packageContainer || c == lockContainer {
+				add("bucket %q would be the blob container %q the deployer keeps for itself: rename the bucket", r.Name, c)
+			}
 		}
 	}
 	for _, f := range m.Functions {

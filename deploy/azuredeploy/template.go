@@ -108,7 +108,8 @@ func (g *templates) resources(kind sdk.ResourceKind) []sdk.ResourceManifest {
 }
 
 // data is the data group's template: the storage account with one
-// container per bucket and the package container, and Cosmos DB for
+// container per bucket, the package container and the deploy lock's
+// container, and Cosmos DB for
 // MongoDB with one collection per collection.
 func (g *templates) data() *Template {
 	t := &Template{Schema: templateSchema, ContentVersion: "1.0.0.0"}
@@ -124,7 +125,7 @@ func (g *templates) data() *Template {
 		resourceID("Microsoft.Storage/storageAccounts", acct))
 	bs.Tags = nil // the blob service takes no tags
 	t.Resources = append(t.Resources, sa, bs)
-	containers := []string{packageContainer}
+	containers := []string{packageContainer, lockContainer}
 	for _, r := range g.resources(sdk.KindBucket) {
 		containers = append(containers, container(r.Name))
 	}
