@@ -11,8 +11,10 @@ import (
 
 	functionspb "cloud.google.com/go/functions/apiv2/functionspb"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/faaskit/faas/deploy"
+	"github.com/faaskit/faas/sdk"
 )
 
 func fnName(id string) string {
@@ -45,20 +47,25 @@ func TestDeployLifecycle(t *testing.T) {
 	t.Logf("first deploy: %d changes, %d mutating calls %v, %s against the fakes", len(pl.Changes), len(log), log, time.Since(start))
 	// The deploy bucket and the lock in it (taken and released), 2
 	// service accounts, 1 bucket, 1 topic, 1 upload (GenerateUploadUrl +
-	// PUT), 2 indexes, a grant on the topic (SetIamPolicy) and on the
+	// PUT), 2 indexes, stats' TTL policy, a grant on the topic (SetIamPolicy) and on the
 	// bucket (storage PUT), 4 functions, 4 invoker bindings, the
 	// dead-letter topic and policy, the Pub/Sub service agent's grants on
 	// the dead-letter topic and the subscription, 1 Eventarc trigger, 1
 	// job.
-	want := map[string]int{"lock POST": 1, "lock DELETE": 1, "CreateServiceAccount": 2, "storage POST": 2, "CreateIndex": 2, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
+	want := map[string]int{"lock POST": 1, "lock DELETE": 1, "CreateServiceAccount": 2, "storage POST": 2, "CreateIndex": 2, "UpdateField": 1, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
 		"CreateFunction": 4, "SetIamPolicy": 7, "storage PUT": 1, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 27 {
-		t.Errorf("first deploy made %d mutating calls, want 27: %v", len(log), log)
+	if len(log) != 28 {
+		t.Errorf("first deploy made %d mutating calls, want 28: %v", len(log), log)
+	}
+	// stats declares expires_at as its ExpiryField: a TTL policy on it;
+	// todos declares none.
+	if !c.fs.ttl("projects/faas-test/databases/(default)/collectionGroups/todo-dev-stats/fields/expires_at") || len(c.fs.fields) != 1 {
+		t.Errorf("TTL policies %v, want one on todo-dev-stats' expires_at", c.fs.fields)
 	}
 	// todos' by_owner index (owner, created), in both orders; stats
 	// declares none.
@@ -192,8 +199,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 23 {
-		t.Errorf("no-op plan: %d unchanged, want 23 (the deploy bucket, 2 service accounts, 1 bucket, 2 indexes, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 2 service agent grants, 1 trigger, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 24 {
+		t.Errorf("no-op plan: %d unchanged, want 24 (the deploy bucket, 2 service accounts, 1 bucket, 2 indexes, a TTL policy, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 2 service agent grants, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: under the lock, one upload, then every function
@@ -261,8 +268,8 @@ func TestDeployLifecycle(t *testing.T) {
 		count(log, "DeleteServiceAccount") != 2 || count(log, "lock DELETE") != 1 || count(log, "storage DELETE") != 1 || len(log) != 11 {
 		t.Errorf("destroy: calls %v", log)
 	}
-	if len(res.Kept) != 3 || res.Kept[0].Kind != kindIndex || res.Kept[2].Kind != kindBucket {
-		t.Errorf("destroy kept %v, want the 2 indexes and the bucket", res.Kept)
+	if len(res.Kept) != 4 || res.Kept[0].Kind != kindTTL || res.Kept[1].Kind != kindIndex || res.Kept[3].Kind != kindBucket {
+		t.Errorf("destroy kept %v, want the TTL policy, the 2 indexes and the bucket", res.Kept)
 	}
 	if ok, _ := c.psc.Topic("todo-dev-events").Exists(ctx); ok {
 		t.Error("topic survived destroy")
@@ -271,7 +278,7 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Error("Outputs after destroy: no error")
 	}
 	res, err = c.p.Destroy(ctx, tg, &deploy.DestroyOptions{DeleteData: true})
-	if err != nil || len(res.Deleted) != 3 || res.Deleted[2].Kind != kindBucket || len(c.fs.indexes) != 0 {
+	if err != nil || len(res.Deleted) != 4 || res.Deleted[3].Kind != kindBucket || len(c.fs.indexes) != 0 || len(c.fs.fields) != 0 {
 		t.Errorf("destroy with data: %v, %v", err, res)
 	}
 }
@@ -439,4 +446,46 @@ func mustHostname(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// TestTTLPolicy: a TTL policy follows the collection's ExpiryField: a
+// moved field is one UpdateField off the old field and one on the new,
+// a removed one is turned off, and each converges to a no-op.
+func TestTTLPolicy(t *testing.T) {
+	c := newCloud(t)
+	tg := todoTarget(t, "dev")
+	if _, _, _, err := c.deployOnce(t, tg); err != nil {
+		t.Fatal(err)
+	}
+	stats := slices.IndexFunc(tg.Manifest.Resources, func(r sdk.ResourceManifest) bool { return r.Name == "stats" })
+	field := func(f string) string {
+		return "projects/faas-test/databases/(default)/collectionGroups/todo-dev-stats/fields/" + f
+	}
+	for _, tc := range []struct {
+		expiry string
+		calls  []string
+		on     []string
+	}{
+		{"purge_at", []string{"lock POST", "UpdateField", "UpdateField", "lock DELETE"}, []string{field("purge_at")}},
+		{"", []string{"lock POST", "UpdateField", "lock DELETE"}, nil},
+		{"expires_at", []string{"lock POST", "UpdateField", "lock DELETE"}, []string{field("expires_at")}},
+	} {
+		tg.Manifest.Resources[stats].ExpiryField = tc.expiry
+		_, _, log, err := c.deployOnce(t, tg)
+		if err != nil || !cmp.Equal(log, tc.calls) {
+			t.Errorf("expiry field %q: err %v, calls %v; want %v", tc.expiry, err, log, tc.calls)
+		}
+		var on []string
+		for name := range c.fs.fields {
+			if c.fs.ttl(name) {
+				on = append(on, name)
+			}
+		}
+		if !cmp.Equal(on, tc.on, cmpopts.EquateEmpty()) {
+			t.Errorf("expiry field %q: TTL policies on %v; want %v", tc.expiry, on, tc.on)
+		}
+		if pl, _, log, err := c.deployOnce(t, tg); err != nil || !pl.Empty() || len(log) != 0 {
+			t.Errorf("expiry field %q: redeploy: err %v, changes %v, calls %v", tc.expiry, err, pl.Changes, log)
+		}
+	}
 }

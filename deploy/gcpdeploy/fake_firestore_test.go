@@ -1,10 +1,15 @@
 package gcpdeploy
 
-// A fake of the Firestore admin control plane (composite indexes only) on
-// adminpb's generated RegisterFirestoreAdminServer, sharing
-// fakeFunctions' long-running operations. Like the real API
-// (firestore-api.json) it wants a collection-group parent, at least two
-// ordered fields, COLLECTION scope, and refuses a duplicate index.
+// A fake of the Firestore admin control plane (composite indexes and
+// fields' TTL policies) on adminpb's generated
+// RegisterFirestoreAdminServer, sharing fakeFunctions' long-running
+// operations. Like the real API (firestore-api.json) it wants a
+// collection-group parent, at least two ordered fields, COLLECTION scope,
+// and refuses a duplicate index; a field name of the pattern
+// projects/*/databases/*/collectionGroups/*/fields/*, an update mask of
+// the Field's own paths, a TTL offset of whole seconds in
+// [0, 2147483647], no TTL on the __default__ group or on `*`, and
+// ListFields only with the filters it supports (overridden fields).
 
 import (
 	"context"
@@ -21,14 +26,94 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-var collectionGroupRE = regexp.MustCompile(`^projects/[^/]+/databases/[^/]+/collectionGroups/[^/]+$`)
+var (
+	collectionGroupRE = regexp.MustCompile(`^projects/[^/]+/databases/[^/]+/collectionGroups/[^/]+$`)
+	fieldNameRE       = regexp.MustCompile(`^(projects/[^/]+/databases/[^/]+/collectionGroups/([^/]+))/fields/([^/]+)$`)
+	fieldPathRE       = regexp.MustCompile("^([A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*|`[^`]+`|\\*)$")
+)
 
 type fakeFirestoreAdmin struct {
 	adminpb.UnimplementedFirestoreAdminServer
 	ops     *fakeFunctions
 	mu      sync.Mutex
 	indexes map[string]*adminpb.Index
+	fields  map[string]*adminpb.Field // the fields with a TTL policy, by name
 	seq     int
+}
+
+func (f *fakeFirestoreAdmin) UpdateField(_ context.Context, r *adminpb.UpdateFieldRequest) (*longrunningOp, error) {
+	in := r.GetField()
+	m := fieldNameRE.FindStringSubmatch(in.GetName())
+	if m == nil || !fieldPathRE.MatchString(m[3]) {
+		return nil, status.Errorf(codes.InvalidArgument, "field.name %q must be projects/*/databases/*/collectionGroups/*/fields/<field path>", in.GetName())
+	}
+	paths := r.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = []string{"index_config", "ttl_config"}
+	}
+	f.mu.Lock()
+	cur := proto.Clone(f.fields[in.GetName()]).(*adminpb.Field)
+	f.mu.Unlock()
+	if cur == nil {
+		cur = &adminpb.Field{Name: in.GetName()}
+	}
+	for _, p := range paths {
+		switch p {
+		case "index_config":
+			cur.IndexConfig = in.GetIndexConfig()
+		case "ttl_config":
+			ttl := in.GetTtlConfig()
+			if ttl != nil && (m[2] == "__default__" || m[3] == "*") {
+				return nil, status.Errorf(codes.InvalidArgument, "a TTL policy needs a collection group and a field, not %s", in.GetName())
+			}
+			if o := ttl.GetExpirationOffset(); o != nil && (o.GetSeconds() < 0 || o.GetSeconds() > 2147483647 || o.GetNanos() != 0) {
+				return nil, status.Errorf(codes.InvalidArgument, "ttl_config.expiration_offset must be whole seconds in [0, 2147483647]")
+			}
+			cur.TtlConfig = proto.Clone(ttl).(*adminpb.Field_TtlConfig)
+			if cur.TtlConfig != nil {
+				cur.TtlConfig.State = adminpb.Field_TtlConfig_ACTIVE // output only: the fake settles at once
+			}
+		default:
+			return nil, status.Errorf(codes.InvalidArgument, "update_mask path %q is not a Field path (index_config, ttl_config)", p)
+		}
+	}
+	f.mu.Lock()
+	if cur.TtlConfig == nil && cur.IndexConfig == nil {
+		delete(f.fields, cur.Name)
+	} else {
+		f.fields[cur.Name] = cur
+	}
+	f.mu.Unlock()
+	f.ops.mu.Lock()
+	defer f.ops.mu.Unlock()
+	return f.ops.operation(cur)
+}
+
+func (f *fakeFirestoreAdmin) ListFields(_ context.Context, r *adminpb.ListFieldsRequest) (*adminpb.ListFieldsResponse, error) {
+	if !collectionGroupRE.MatchString(r.GetParent()) {
+		return nil, status.Errorf(codes.InvalidArgument, "parent %q must be projects/*/databases/*/collectionGroups/*", r.GetParent())
+	}
+	ttlOnly := strings.Contains(r.GetFilter(), "ttlConfig:*")
+	if !ttlOnly && !strings.Contains(r.GetFilter(), "indexConfig.usesAncestorConfig:false") {
+		return nil, status.Errorf(codes.InvalidArgument, "ListFields only lists overridden fields: filter %q must include indexConfig.usesAncestorConfig:false or ttlConfig:*", r.GetFilter())
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	res := &adminpb.ListFieldsResponse{}
+	for name, fl := range f.fields {
+		if strings.HasPrefix(name, r.GetParent()+"/fields/") && (!ttlOnly || fl.TtlConfig != nil) {
+			res.Fields = append(res.Fields, proto.Clone(fl).(*adminpb.Field))
+		}
+	}
+	slices.SortFunc(res.Fields, func(a, b *adminpb.Field) int { return strings.Compare(a.Name, b.Name) })
+	return res, nil
+}
+
+// ttl reports whether the field has a TTL policy.
+func (f *fakeFirestoreAdmin) ttl(name string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fields[name].GetTtlConfig() != nil
 }
 
 func (f *fakeFirestoreAdmin) CreateIndex(_ context.Context, r *adminpb.CreateIndexRequest) (*longrunningOp, error) {

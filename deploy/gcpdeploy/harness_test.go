@@ -149,7 +149,7 @@ func newCloud(t *testing.T) *cloud {
 			c.arc.mu.Unlock()
 		}
 	}
-	c.fs = &fakeFirestoreAdmin{ops: c.fn, indexes: map[string]*fsadminpb.Index{}}
+	c.fs = &fakeFirestoreAdmin{ops: c.fn, indexes: map[string]*fsadminpb.Index{}, fields: map[string]*fsadminpb.Field{}}
 	c.sched = &fakeScheduler{saExists: c.iam.exists, jobs: map[string]*schedulerpb.Job{}}
 	var err error
 	c.gcs, err = fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
