@@ -1,10 +1,10 @@
 package gcf
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // CloudEvent types the shim understands.
@@ -65,14 +65,25 @@ type StorageObjectData struct {
 // holding one (proto3 JSON's encoding of int64) and encodes as a string.
 type Int64 int64
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler. A string is unquoted as
+// JSON strings are (escapes such as \u0031 included) before its digits
+// are read; null and "" are 0.
 func (n *Int64) UnmarshalJSON(b []byte) error {
-	b = bytes.Trim(b, `"`)
-	if len(b) == 0 || string(b) == "null" {
+	s := string(b)
+	switch {
+	case s == "null":
 		*n = 0
 		return nil
+	case strings.HasPrefix(s, `"`):
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("gcf: int64 field: %w", err)
+		}
+		if s == "" {
+			*n = 0
+			return nil
+		}
 	}
-	v, err := strconv.ParseInt(string(b), 10, 64)
+	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return fmt.Errorf("gcf: int64 field: %w", err)
 	}
