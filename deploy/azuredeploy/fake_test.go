@@ -48,6 +48,7 @@ type cloud struct {
 	metadata    map[string]map[string]*string // group/account/container -> its metadata
 	clock       time.Time                     // the leases' clock, advanced by tests
 	leaseLog    []string                      // "<action> ok|refused" per lease call
+	debug       []string                      // deployments submitted with a debugSetting
 	onLease     func(entry string)            // called, unlocked, after each lease call with its leaseLog entry
 	onPublish   func()                        // called before a publish is accepted
 }
@@ -259,6 +260,9 @@ func (c *cloud) resourceManager() *rfake.ServerFactory {
 				if !ok {
 					e.SetResponseError(http.StatusNotFound, "ResourceGroupNotFound")
 					return
+				}
+				if p.Properties.DebugSetting != nil {
+					c.debug = append(c.debug, group+"/"+name)
 				}
 				tpl := p.Properties.Template.(map[string]any)
 				c.deployments[group+"/"+name] = tpl

@@ -339,8 +339,13 @@ func (g *templates) appSettings() []any {
 		}
 	}
 	if len(g.resources(sdk.KindCollection)) > 0 {
-		// Cosmos DB for MongoDB (RU) has no Entra data-plane auth: the
-		// driver needs the account's connection string.
+		// Cosmos DB for MongoDB (RU) has no Entra ID data-plane auth: the
+		// account's disableLocalAuth ("only MSI and AAD") serves the NoSQL
+		// API's RBAC, and the MongoDB API's own RBAC
+		// (mongodbUserDefinitions) is SCRAM-SHA-256 users with passwords
+		// (2024-11-15 schema). A key-bearing connection string is
+		// unavoidable; ARM resolves it into this setting alone (no output,
+		// no debugSetting), so it never passes through the deployer.
 		kv["MONGO_SERVER_URL"] = fmt.Sprintf("[listConnectionStrings(resourceId('%s', 'Microsoft.DocumentDB/databaseAccounts', '%s'), '%s').connectionStrings[0].connectionString]",
 			g.n.dataGroup(), g.n.cosmos(), apiCosmos)
 	}
