@@ -28,9 +28,10 @@ const defaultBusyTimeout = 5 * time.Second
 
 // database is a reference-counted handle on one SQLite file.
 type database struct {
-	path string
-	db   *sql.DB
-	refs int // guarded by registryMu
+	path  string
+	db    *sql.DB
+	reads *stmtCache // the reads' prepared statements on db
+	refs  int        // guarded by registryMu
 
 	// Writes are queued on reqs for the committer goroutine (commit.go),
 	// which runs them on its own connection and commits them in groups.
@@ -98,6 +99,7 @@ func (d *database) release() error {
 	}
 	delete(registry, d.path)
 	d.stopCommitter()
+	d.reads.close()
 	_ = d.conn.Close()
 	if err := d.db.Close(); err != nil {
 		return wrapError(err, "close %s", d.path)
@@ -144,6 +146,7 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 	d := &database{
 		path:    abs,
 		db:      db,
+		reads:   &stmtCache{db: db},
 		reqs:    make(chan *writeReq, maxBatch),
 		stopped: make(chan struct{}),
 		conn:    conn,
