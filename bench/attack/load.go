@@ -54,6 +54,8 @@ func (s *opStats) pct(p float64) time.Duration {
 // loadResult is the outcome of a load run.
 type loadResult struct {
 	elapsed time.Duration
+	appCPU  time.Duration       // the app process's CPU time during the run; 0 if unknown
+	loadAvg string              // the machine's 1-minute load average at the end
 	ops     map[string]*opStats // by kind
 	acked   map[string][]string // user → IDs of acknowledged creates
 }

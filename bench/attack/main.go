@@ -166,9 +166,9 @@ func run(ctx context.Context, o options, out io.Writer) (code int, err error) {
 			return 0, err
 		}
 		fmt.Fprintf(out, "\nthroughput: %d connections, %v each\n", o.conns, o.throughput)
-		s.tpList = runLoad(ctx, t, names(users), users, o.conns, o.throughput, listOnly)
+		s.tpList = measured(dev, func() *loadResult { return runLoad(ctx, t, names(users), users, o.conns, o.throughput, listOnly) })
 		printLoad(out, "list (GET /api/todos?limit=20, 50 to-dos per user)", s.tpList)
-		s.tpCreate = runLoad(ctx, t, names(users), users, o.conns, o.throughput, creates)
+		s.tpCreate = measured(dev, func() *loadResult { return runLoad(ctx, t, names(users), users, o.conns, o.throughput, creates) })
 		printLoad(out, "create (POST /api/todos)", s.tpCreate)
 	}
 	if on("load") {
@@ -207,6 +207,27 @@ func run(ctx context.Context, o options, out io.Writer) (code int, err error) {
 	}
 	fmt.Fprintln(out)
 	return s.print(out, o), nil
+}
+
+// measured runs a load and records the app process's CPU time during it
+// (when the tool started faas dev) and the load average after it.
+func measured(dev *devServer, run func() *loadResult) *loadResult {
+	pid, cpu0 := 0, time.Duration(0)
+	if dev != nil {
+		if p, err := dev.childPID(); err == nil {
+			if c, err := procCPU(p); err == nil {
+				pid, cpu0 = p, c
+			}
+		}
+	}
+	r := run()
+	if pid != 0 {
+		if c, err := procCPU(pid); err == nil {
+			r.appCPU = c - cpu0
+		}
+	}
+	r.loadAvg = loadAverage()
+	return r
 }
 
 // seedAlice gives alice three to-dos, the first with notes and an

@@ -81,6 +81,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micros
 func printLoad(out io.Writer, title string, r *loadResult) {
 	n, errs := r.total()
 	fmt.Fprintf(out, "  %s: %d requests in %v = %.0f req/s, %d errors\n", title, n, r.elapsed.Round(time.Millisecond), float64(n)/r.elapsed.Seconds(), errs)
+	if r.appCPU > 0 && n > 0 {
+		fmt.Fprintf(out, "    app CPU %v per request (%v in all; load average %s)\n", (r.appCPU / time.Duration(n)).Round(time.Microsecond), r.appCPU.Round(10*time.Millisecond), r.loadAvg)
+	}
 	for _, k := range slices.Sorted(maps.Keys(r.ops)) {
 		s := r.ops[k]
 		fmt.Fprintf(out, "    %-7s %7d  %7.0f req/s  p50 %s  p99 %s  errors %d  statuses %v\n", k, s.n, float64(s.n)/r.elapsed.Seconds(), ms(s.pct(50)), ms(s.pct(99)), s.errs, s.statuses)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -13,14 +14,19 @@ import (
 	"github.com/faaskit/faas/providers/local/localtest"
 )
 
+// benchConns is the number of concurrent clients, as in scripts/attack.sh.
+const benchConns = 64
+
 // benchRequests runs the request built by mk b.N times over loopback HTTP
-// against the app under the local runtime, in parallel, and reports
-// requests/s and latency percentiles.
+// against the app under the local runtime, from benchConns clients, and
+// reports requests/s, latency percentiles and the CPU time of the process
+// (server and clients) per request, including the event deliveries the
+// requests cause, which it waits for.
 func benchRequests(b *testing.B, seed int, mk func(env *localtest.Env, token string, i int) *http.Request) {
 	env := localtest.Start(b, todo.App, nil)
 	token := env.Token("bench")
 	client := env.Client()
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = benchConns
 	for i := range seed {
 		req, _ := http.NewRequest("POST", env.URL+"/api/todos", strings.NewReader(fmt.Sprintf(`{"title":"seed %d"}`, i)))
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -31,7 +37,10 @@ func benchRequests(b *testing.B, seed int, mk func(env *localtest.Env, token str
 		}
 		resp.Body.Close()
 	}
-	lat := make(chan time.Duration, b.N+64)
+	env.WaitIdle(time.Minute)
+	lat := make(chan time.Duration, b.N+benchConns)
+	b.SetParallelism(max(1, benchConns/runtime.GOMAXPROCS(0)))
+	cpu0, cpuOK := processCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
@@ -52,7 +61,10 @@ func benchRequests(b *testing.B, seed int, mk func(env *localtest.Env, token str
 			lat <- time.Since(t0)
 		}
 	})
+	elapsed := b.Elapsed()
+	env.WaitIdle(time.Minute)
 	b.StopTimer()
+	cpu1, _ := processCPU()
 	close(lat)
 	var all []time.Duration
 	for d := range lat {
@@ -62,7 +74,10 @@ func benchRequests(b *testing.B, seed int, mk func(env *localtest.Env, token str
 	if len(all) > 0 {
 		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	}
+	if cpuOK {
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-µs/req")
 	}
 }
 
