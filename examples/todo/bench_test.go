@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,19 +18,24 @@ import (
 // benchConns is the number of concurrent clients, as in scripts/attack.sh.
 const benchConns = 64
 
-// benchRequests runs the request built by mk b.N times over loopback HTTP
+// benchRequests seeds seed to-dos for each of 8 users, then runs the
+// request built by mk b.N times over loopback HTTP
 // against the app under the local runtime, from benchConns clients, and
 // reports requests/s, latency percentiles and the CPU time of the process
 // (server and clients) per request, including the event deliveries the
 // requests cause, which it waits for.
 func benchRequests(b *testing.B, seed int, mk func(env *localtest.Env, token string, i int) *http.Request) {
 	env := localtest.Start(b, todo.App, nil)
-	token := env.Token("bench")
+	// As in scripts/attack.sh, the clients are 8 users.
+	var tokens []string
+	for u := range 8 {
+		tokens = append(tokens, env.Token(fmt.Sprint("bench-", u)))
+	}
 	client := env.Client()
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = benchConns
-	for i := range seed {
+	for i := range seed * len(tokens) {
 		req, _ := http.NewRequest("POST", env.URL+"/api/todos", strings.NewReader(fmt.Sprintf(`{"title":"seed %d"}`, i)))
-		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Authorization", "Bearer "+tokens[i%len(tokens)])
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
@@ -42,7 +48,9 @@ func benchRequests(b *testing.B, seed int, mk func(env *localtest.Env, token str
 	b.SetParallelism(max(1, benchConns/runtime.GOMAXPROCS(0)))
 	cpu0, cpuOK := processCPU()
 	b.ResetTimer()
+	var clients atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
+		token := tokens[int(clients.Add(1))%len(tokens)]
 		i := 0
 		for pb.Next() {
 			i++

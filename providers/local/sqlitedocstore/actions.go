@@ -122,7 +122,7 @@ func (c *collection) runGet(ctx context.Context, a *driver.Action) error {
 	if err != nil {
 		return err
 	}
-	b, found, err := c.loadRaw(ctx, c.db.reads, k)
+	b, found, err := c.loadRaw(ctx, c.db.stmts, k)
 	if err != nil {
 		return err
 	}

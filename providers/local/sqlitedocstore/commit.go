@@ -3,6 +3,7 @@ package sqlitedocstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"gocloud.dev/gcerrors"
 )
@@ -112,7 +113,7 @@ func (d *database) commit(ctx context.Context, batch []*writeReq) {
 		}
 	}
 	sqlTx, err := d.conn.BeginTx(ctx, nil)
-	tx := &writeTx{Tx: sqlTx, stmts: map[string]*sql.Stmt{}}
+	tx := &writeTx{Tx: sqlTx, cache: d.stmts, stmts: map[string]*sql.Stmt{}}
 	if err != nil {
 		failAll(wrapError(err, "begin transaction on %s", d.path))
 		return
@@ -152,10 +153,13 @@ func (d *database) commit(ctx context.Context, batch []*writeReq) {
 }
 
 // writeTx is the transaction of a group of writes. Its ExecContext and
-// QueryRowContext prepare each statement once per group, not once per write.
-// Its statements are closed when it commits or rolls back.
+// QueryRowContext run each statement through the database's cached
+// prepared statements, which stay prepared on the committer's connection
+// from one group to the next; its own handles on them are closed when it
+// commits or rolls back.
 type writeTx struct {
 	*sql.Tx
+	cache *stmtCache
 	stmts map[string]*sql.Stmt
 }
 
@@ -163,12 +167,34 @@ func (tx *writeTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := tx.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	var cached *sql.Stmt
+	if cacheable(query) {
+		// On an error, preparing it in tx reports it.
+		cached, _ = tx.cache.stmt(ctx, query)
+	}
+	var s *sql.Stmt
+	if cached != nil {
+		s = tx.StmtContext(ctx, cached)
+	} else {
+		var err error
+		if s, err = tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
 	}
 	tx.stmts[query] = s
 	return s, nil
+}
+
+// cacheable reports whether query may be prepared outside the transaction
+// and kept: data statements may, while schema statements are prepared in
+// the transaction that may itself change the schema they name.
+func cacheable(query string) bool {
+	for _, p := range []string{"SELECT ", "INSERT ", "UPDATE ", "DELETE ", "SAVEPOINT ", "RELEASE ", "ROLLBACK TO "} {
+		if strings.HasPrefix(query, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // ExecContext is sql.Tx.ExecContext through a prepared statement.

@@ -30,7 +30,7 @@ const defaultBusyTimeout = 5 * time.Second
 type database struct {
 	path  string
 	db    *sql.DB
-	reads *stmtCache // the reads' prepared statements on db
+	stmts *stmtCache // prepared statements on db, for reads and the committer
 	refs  int        // guarded by registryMu
 
 	// Writes are queued on reqs for the committer goroutine (commit.go),
@@ -99,7 +99,7 @@ func (d *database) release() error {
 	}
 	delete(registry, d.path)
 	d.stopCommitter()
-	d.reads.close()
+	d.stmts.close()
 	_ = d.conn.Close()
 	if err := d.db.Close(); err != nil {
 		return wrapError(err, "close %s", d.path)
@@ -146,7 +146,7 @@ func openDatabase(ctx context.Context, abs string, busyTimeout time.Duration) (*
 	d := &database{
 		path:    abs,
 		db:      db,
-		reads:   &stmtCache{db: db},
+		stmts:   &stmtCache{db: db},
 		reqs:    make(chan *writeReq, maxBatch),
 		stopped: make(chan struct{}),
 		conn:    conn,

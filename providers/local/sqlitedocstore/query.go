@@ -54,7 +54,7 @@ func (c *collection) selectPage(ctx context.Context, sq *sqlQuery) ([][]byte, er
 	stmts, args := sq.statements()
 	var src interface {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	} = c.db.reads
+	} = c.db.stmts
 	if len(stmts) > 1 {
 		// One read transaction, so both statements see the same snapshot.
 		tx, err := c.db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -62,7 +62,7 @@ func (c *collection) selectPage(ctx context.Context, sq *sqlQuery) ([][]byte, er
 			return nil, wrapError(err, "query %q", c.name)
 		}
 		defer func() { _ = tx.Rollback() }()
-		src = txQueryer{c.db.reads, tx}
+		src = txQueryer{c.db.stmts, tx}
 	}
 	var docs [][]byte
 	skip := sq.offset
@@ -105,7 +105,7 @@ func (c *collection) selectPage(ctx context.Context, sq *sqlQuery) ([][]byte, er
 // them in Go.
 func (c *collection) selectInGo(ctx context.Context, sq *sqlQuery, q *driver.Query) ([]storedDoc, error) {
 	stmts, args := sq.statements()
-	rows, err := c.db.reads.QueryContext(ctx, stmts[0], args[0]...)
+	rows, err := c.db.stmts.QueryContext(ctx, stmts[0], args[0]...)
 	if err != nil {
 		return nil, wrapError(err, "query %q", c.name)
 	}

@@ -6,10 +6,10 @@ import (
 	"sync"
 )
 
-// This file keeps the reads' prepared statements: SQLite's parser and
-// planner cost more than running a query for a page of documents, and
-// database/sql prepares a *sql.Stmt once on each pooled connection it runs
-// on, then reuses it there.
+// This file keeps prepared statements: SQLite's parser and planner cost
+// more than running a query for a page of documents or a write. database/sql
+// prepares a *sql.Stmt once on each pooled connection it runs on, the
+// committer's included (through Tx.StmtContext), then reuses it there.
 
 // maxCachedStmts bounds the statements kept; queries of other shapes are
 // prepared each time they run.
