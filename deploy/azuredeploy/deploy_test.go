@@ -48,6 +48,13 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Fatalf("first deploy: %v", err)
 	}
 	first := c.mutating()
+	// The data group, its template and hash tag unlocked (the lock's
+	// container comes with that template), then the rest under the lock.
+	wantFirst := []string{"PUT todo-dev-data", "PUT " + deploymentData, "PATCH todo-dev-data", "POST lease", "PATCH " + lockContainer,
+		"PUT todo-dev", "PUT " + deploymentApp, "PUT " + envOf(t, p, tg).systemTopic(), "PUT attachment-meta", "PATCH todo-dev", "POST lease"}
+	if got := c.callTails(); !slices.Equal(got, wantFirst) {
+		t.Errorf("first deploy: mutating calls %v, want %v", got, wantFirst)
+	}
 	if !slices.Equal(c.leaseLog, []string{"Acquire ok", "Release ok"}) {
 		t.Errorf("first deploy: lease calls %v; want the lock taken (once the data template made its container) and released", c.leaseLog)
 	}
@@ -136,6 +143,10 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	if len(c.groups) != 0 {
 		t.Errorf("groups left after --delete-data: %v", c.groups)
+	}
+	// The release finds the container gone with its group (a 404, ignored).
+	if want := []string{"POST lease", "PATCH " + lockContainer, "DELETE todo-dev-data", "POST lease"}; !slices.Equal(c.callTails(), want) {
+		t.Errorf("destroy --delete-data: mutating calls %v, want %v", c.callTails(), want)
 	}
 	t.Logf("mutating ARM calls: first deploy %d, no-op 0, code-only %d (+1 publish), plan 0, destroy %d, destroy --delete-data %d", first, codeOnly, destroyCalls, c.mutating())
 }
@@ -357,4 +368,14 @@ func TestAuthIssuer(t *testing.T) {
 	if tpl.Hash() == base.app().Hash() {
 		t.Error("the issuer does not change the template hash")
 	}
+}
+
+// envOf is the env of a target, for its names.
+func envOf(t *testing.T, p Provider, tg *deploy.Target) *env {
+	t.Helper()
+	e, err := p.newEnv(t.Context(), tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
