@@ -53,6 +53,7 @@ type Server struct {
 	manifest *sdk.Manifest
 	d        Dispatcher
 	broker   *broker.Broker
+	enqueuer *enqueuer // commits concurrent publishes to broker together
 	issuer   *devoidc.Issuer
 	log      *slog.Logger
 	started  time.Time
@@ -109,6 +110,7 @@ func NewServer(ctx context.Context, m *sdk.Manifest, d Dispatcher, opts *ServerO
 	if err != nil {
 		return nil, err
 	}
+	s.enqueuer = &enqueuer{enqueue: s.broker.Enqueue}
 	return s, nil
 }
 
@@ -146,7 +148,7 @@ func (s *Server) Publish(ctx context.Context, topic string, msgs []*sdk.Message)
 			items = append(items, broker.Item{Function: f.Name, Kind: string(sdk.KindMessage), Payload: payload})
 		}
 	}
-	return s.broker.Enqueue(ctx, items)
+	return s.enqueuer.Enqueue(ctx, items)
 }
 
 // BlobChanged implements devbind.Sink: it enqueues the event for every
@@ -167,7 +169,7 @@ func (s *Server) BlobChanged(ctx context.Context, e *sdk.BlobEvent) error {
 			}
 		}
 	}
-	return s.broker.Enqueue(ctx, items)
+	return s.enqueuer.Enqueue(ctx, items)
 }
 
 // deliver is the broker's DeliverFunc.
