@@ -47,6 +47,7 @@ const (
 	fieldOther  fieldKind = iota
 	fieldString           // set by setString
 	fieldStruct           // set by setStruct
+	fieldTime             // set by setTime
 )
 
 // setter sets v from the stored value val. It reports false when the
@@ -170,7 +171,7 @@ func hasCustomDecoding(t reflect.Type) bool {
 // setterFor returns the setter of a field of type t, and its kind.
 func setterFor(t reflect.Type) (setter, fieldKind) {
 	if t == typeOfGoTime {
-		return setTime, fieldOther
+		return setTime, fieldTime
 	}
 	if hasCustomDecoding(t) {
 		return setGeneric, fieldOther

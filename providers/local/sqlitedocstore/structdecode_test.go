@@ -76,6 +76,8 @@ func TestStructPlanMatchesGocloud(t *testing.T) {
 		{"int overflow", storedDoc{"n": int64(math.MaxInt32) + 1}, nil},
 		{"uint overflow", storedDoc{"u": int64(70000)}, nil},
 		{"time", storedDoc{"at": at}, nil},
+		{"time with offset", storedDoc{"at": at.In(time.FixedZone("x", 2*3600))}, nil},
+		{"time stored in binary", storedDoc{"at": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, nil},
 		{"time from string", storedDoc{"at": "2026-12-04T15:40:39.000000123Z"}, nil},
 		{"time from bad string", storedDoc{"at": "yesterday"}, nil},
 		{"time from null", storedDoc{"at": nil}, func() any { return &planDoc{At: at} }},

@@ -1,7 +1,9 @@
 package sqlitedocstore
 
 import (
+	"bytes"
 	"reflect"
+	"time"
 
 	"gocloud.dev/docstore/driver"
 )
@@ -82,6 +84,11 @@ func (wp *wireParser) fieldInto(p *structPlans, f fieldPlan, v reflect.Value) bo
 		}
 		v.SetString(s)
 		return true
+	case c == '{' && f.kind == fieldTime:
+		if t, ok := wp.rfc3339Time(); ok {
+			v.Set(reflect.ValueOf(t))
+			return true
+		}
 	case c == '{' && f.kind == fieldStruct:
 		if wp.taggedAhead() {
 			break // not a map: the setter refuses it
@@ -137,4 +144,28 @@ func (wp *wireParser) taggedAhead() bool {
 		j++
 	}
 	return j+1 < len(wp.b) && wp.b[j] == '"' && wp.b[j+1] == '$'
+}
+
+// timePrefix starts a time stored in RFC 3339 form (see wire.go).
+var timePrefix = []byte(`{"` + tagTime + `":"`)
+
+// rfc3339Time reads a time stored in RFC 3339 form, without the map and
+// boxing of the general parse. Anything else leaves the parser where it
+// was and reports false.
+func (wp *wireParser) rfc3339Time() (time.Time, bool) {
+	rest := wp.b[wp.i:]
+	if !bytes.HasPrefix(rest, timePrefix) {
+		return time.Time{}, false
+	}
+	rest = rest[len(timePrefix):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 || end+1 >= len(rest) || rest[end+1] != '}' || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(rest[:end]))
+	if err != nil {
+		return time.Time{}, false
+	}
+	wp.i += len(timePrefix) + end + 2
+	return t, true
 }
