@@ -208,13 +208,11 @@ func (b *Broker) due(ctx context.Context) ([]Delivery, time.Duration, error) {
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	lease := now + b.opts.Lease.Milliseconds()
-	for _, d := range out {
-		if _, err := b.db.ExecContext(ctx, `UPDATE deliveries SET next_at = ?, attempts = ? WHERE id = ?`, lease, d.Attempt, d.ID); err != nil {
+	if len(out) > 0 {
+		// One transaction (one fsync) claims them all.
+		if err := b.claim(ctx, out, now+b.opts.Lease.Milliseconds()); err != nil {
 			return nil, 0, err
 		}
-	}
-	if len(out) > 0 {
 		return out, 0, nil
 	}
 	var nextAt sql.NullInt64
@@ -225,6 +223,21 @@ func (b *Broker) due(ctx context.Context) ([]Delivery, time.Duration, error) {
 		return nil, time.Minute, nil
 	}
 	return nil, max(time.Duration(nextAt.Int64-now)*time.Millisecond, 5*time.Millisecond), nil
+}
+
+// claim leases ds until lease and records their attempts.
+func (b *Broker) claim(ctx context.Context, ds []Delivery, lease int64) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, d := range ds {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_at = ?, attempts = ? WHERE id = ?`, lease, d.Attempt, d.ID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 func (b *Broker) attempt(ctx context.Context, d Delivery) {
