@@ -110,4 +110,3 @@ func outcome(err error) string {
 	}
 	return err.Error()
 }
-

@@ -14,6 +14,7 @@ import (
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/examples/todo"
+	"github.com/faaskit/faas/sdk"
 )
 
 // TestPublish drives OneDeploy against publish endpoints that refuse
@@ -65,12 +66,13 @@ func TestLimitsBeforeAnyCall(t *testing.T) {
 	p := Provider{Deploy: c.options()}
 	m := todo.App().Manifest()
 	m.Functions[0].MemoryMB = 8192
+	m.Resources = append(m.Resources, sdk.ResourceManifest{Name: "FAAS-Deploy-Lock", Kind: sdk.KindBucket})
 	tg := target(m, t.TempDir())
 	tg.Stage = strings.Repeat("s", 50)
 	_, err := p.Plan(context.Background(), tg)
 	var le *deploy.LimitError
-	if !errors.As(err, &le) || len(le.Problems) < 3 {
-		t.Fatalf("Plan = %v, want a LimitError with the memory and the name problems", err)
+	if !errors.As(err, &le) || len(le.Problems) < 4 || !strings.Contains(err.Error(), `bucket "FAAS-Deploy-Lock" would be the blob container "faas-deploy-lock"`) {
+		t.Fatalf("Plan = %v, want a LimitError with the memory, the name and the reserved-container problems", err)
 	}
 	if len(c.groups) != 0 || c.mutating() != 0 {
 		t.Error("calls were made")
