@@ -53,7 +53,6 @@ type Server struct {
 	manifest *sdk.Manifest
 	d        Dispatcher
 	broker   *broker.Broker
-	enqueuer *enqueuer // commits concurrent publishes to broker together
 	issuer   *devoidc.Issuer
 	log      *slog.Logger
 	started  time.Time
@@ -110,7 +109,6 @@ func NewServer(ctx context.Context, m *sdk.Manifest, d Dispatcher, opts *ServerO
 	if err != nil {
 		return nil, err
 	}
-	s.enqueuer = &enqueuer{enqueue: s.broker.Enqueue}
 	return s, nil
 }
 
@@ -148,7 +146,7 @@ func (s *Server) Publish(ctx context.Context, topic string, msgs []*sdk.Message)
 			items = append(items, broker.Item{Function: f.Name, Kind: string(sdk.KindMessage), Payload: payload})
 		}
 	}
-	return s.enqueuer.Enqueue(ctx, items)
+	return s.broker.Enqueue(ctx, items)
 }
 
 // BlobChanged implements devbind.Sink: it enqueues the event for every
@@ -169,7 +167,7 @@ func (s *Server) BlobChanged(ctx context.Context, e *sdk.BlobEvent) error {
 			}
 		}
 	}
-	return s.enqueuer.Enqueue(ctx, items)
+	return s.broker.Enqueue(ctx, items)
 }
 
 // deliver is the broker's DeliverFunc.

@@ -65,6 +65,9 @@ type Broker struct {
 	deliver DeliverFunc
 	opts    Options
 	wake    chan struct{}
+
+	enqueues group[Item]  // Enqueue's items, committed together
+	acks     group[int64] // the IDs of delivered items, deleted together
 }
 
 const schema = `
@@ -89,6 +92,8 @@ func Open(ctx context.Context, path string, deliver DeliverFunc, opts *Options) 
 		return nil, fmt.Errorf("broker: create schema in %s: %w", path, err)
 	}
 	b := &Broker{db: db, deliver: deliver, wake: make(chan struct{}, 1)}
+	b.enqueues.commit = b.enqueue
+	b.acks.commit = b.deleteDelivered
 	if opts != nil {
 		b.opts = *opts
 	}
@@ -116,11 +121,18 @@ func Open(ctx context.Context, path string, deliver DeliverFunc, opts *Options) 
 // Close closes the database. Call it after Run has returned.
 func (b *Broker) Close() error { return b.db.Close() }
 
-// Enqueue stores items in one transaction; when it returns nil they are durable.
+// Enqueue stores items in one transaction, with those of concurrent calls;
+// when it returns nil they are durable.
 func (b *Broker) Enqueue(ctx context.Context, items []Item) error {
-	if len(items) == 0 {
-		return nil
+	if err := b.enqueues.do(ctx, items); err != nil {
+		return err
 	}
+	b.poke()
+	return nil
+}
+
+// enqueue stores items in one transaction.
+func (b *Broker) enqueue(ctx context.Context, items []Item) error {
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("broker: enqueue: %w", err)
@@ -135,8 +147,22 @@ func (b *Broker) Enqueue(ctx context.Context, items []Item) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("broker: enqueue: %w", err)
 	}
-	b.poke()
 	return nil
+}
+
+// deleteDelivered deletes the delivered items ids in one transaction.
+func (b *Broker) deleteDelivered(ctx context.Context, ids []int64) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 func (b *Broker) poke() {
@@ -249,7 +275,7 @@ func (b *Broker) attempt(ctx context.Context, d Delivery) {
 	var dbErr error
 	switch {
 	case err == nil:
-		_, dbErr = b.db.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, d.ID)
+		dbErr = b.acks.do(ctx, []int64{d.ID})
 	case d.Attempt >= b.opts.MaxAttempts(d.Function):
 		log.Warn("delivery failed for good; dead-lettered", slog.Any("error", err))
 		dbErr = b.bury(ctx, d, err)

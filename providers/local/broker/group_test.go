@@ -1,4 +1,4 @@
-package local
+package broker
 
 import (
 	"context"
@@ -8,11 +8,9 @@ import (
 	"slices"
 	"sync"
 	"testing"
-
-	"github.com/faaskit/faas/providers/local/broker"
 )
 
-// fakeQueue records each Enqueue call's items; the first call waits for
+// fakeQueue records each commit's values; the first commit waits for
 // release, so that the test can queue others behind it.
 type fakeQueue struct {
 	mu      sync.Mutex
@@ -21,7 +19,7 @@ type fakeQueue struct {
 	fail    error
 }
 
-func (q *fakeQueue) enqueue(ctx context.Context, items []broker.Item) error {
+func (q *fakeQueue) commit(ctx context.Context, items []Item) error {
 	q.mu.Lock()
 	first := len(q.calls) == 0
 	var names []string
@@ -39,10 +37,10 @@ func (q *fakeQueue) enqueue(ctx context.Context, items []broker.Item) error {
 	return q.fail
 }
 
-func item(name string) []broker.Item { return []broker.Item{{Function: name}} }
+func item(name string) []Item { return []Item{{Function: name}} }
 
 // waitPending spins until n requests wait behind the committing one.
-func waitPending(e *enqueuer, n int) {
+func waitPending(e *group[Item], n int) {
 	for {
 		e.mu.Lock()
 		k := len(e.pending)
@@ -54,14 +52,14 @@ func waitPending(e *enqueuer, n int) {
 	}
 }
 
-func TestEnqueuerGroupsWaitingCalls(t *testing.T) {
+func TestGroupCommitsWaitingCallsTogether(t *testing.T) {
 	for _, fail := range []error{nil, errors.New("disk full")} {
 		t.Run(fmt.Sprint("fail=", fail), func(t *testing.T) {
 			q := &fakeQueue{release: make(chan struct{}), fail: fail}
-			e := &enqueuer{enqueue: q.enqueue}
+			e := &group[Item]{commit: q.commit}
 			errs := make(chan error, 11)
 			firstDone := make(chan error, 1)
-			go func() { firstDone <- e.Enqueue(context.Background(), item("first")) }()
+			go func() { firstDone <- e.do(context.Background(), item("first")) }()
 			waitPending(e, 0)
 			for {
 				q.mu.Lock()
@@ -81,7 +79,7 @@ func TestEnqueuerGroupsWaitingCalls(t *testing.T) {
 					ctx = cancelled
 				}
 				wg.Go(func() {
-					err := e.Enqueue(ctx, item(fmt.Sprint("f", i)))
+					err := e.do(ctx, item(fmt.Sprint("f", i)))
 					if i == 3 {
 						if !errors.Is(err, context.Canceled) {
 							t.Errorf("cancelled caller: %v, want context.Canceled", err)
@@ -118,10 +116,10 @@ func TestEnqueuerGroupsWaitingCalls(t *testing.T) {
 	}
 }
 
-func TestEnqueuerNothingToEnqueue(t *testing.T) {
+func TestGroupNothingToCommit(t *testing.T) {
 	q := &fakeQueue{release: make(chan struct{})}
-	e := &enqueuer{enqueue: q.enqueue}
-	if err := e.Enqueue(context.Background(), nil); err != nil || len(q.calls) != 0 {
-		t.Errorf("Enqueue(nil) = %v after %d commits, want nil after none", err, len(q.calls))
+	e := &group[Item]{commit: q.commit}
+	if err := e.do(context.Background(), nil); err != nil || len(q.calls) != 0 {
+		t.Errorf("do(nil) = %v after %d commits, want nil after none", err, len(q.calls))
 	}
 }
