@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 
 	"github.com/faaskit/faas/deploy"
 	_ "github.com/faaskit/faas/deploy/all"
+	"github.com/faaskit/faas/internal/cli/cmdtest"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
 	"github.com/faaskit/faas/sdk"
-	"github.com/spf13/cobra"
 )
 
 // deployers lists the registered providers that deploy (aws at least).
@@ -45,13 +44,9 @@ func TestArgs(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got *Options
-		f := &cmdutil.Factory{IO: &cmdutil.IOStreams{Out: io.Discard, ErrOut: io.Discard}}
+		f := cmdtest.Factory()
 		cmd := NewCmdDeploy(f, func(_ context.Context, o *Options) error { got = o; return nil })
-		cmd.SetArgs(c.args)
-		cmd.SetOut(io.Discard)
-		cmd.SetErr(io.Discard)
-		cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.Usagef("%v", err) })
-		err := cmd.Execute()
+		err := cmdtest.Execute(cmd, c.args...)
 		if c.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 				t.Errorf("%v: err %v; want usage error (exit 2) %q", c.args, err, c.wantErr)

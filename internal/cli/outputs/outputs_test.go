@@ -2,13 +2,12 @@ package outputs
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 
 	_ "github.com/faaskit/faas/deploy/all"
+	"github.com/faaskit/faas/internal/cli/cmdtest"
 	"github.com/faaskit/faas/internal/cli/cmdutil"
-	"github.com/spf13/cobra"
 )
 
 func TestArgs(t *testing.T) {
@@ -24,13 +23,9 @@ func TestArgs(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got *Options
-		f := &cmdutil.Factory{IO: &cmdutil.IOStreams{Out: io.Discard, ErrOut: io.Discard}}
+		f := cmdtest.Factory()
 		cmd := NewCmdOutputs(f, func(_ context.Context, o *Options) error { got = o; return nil })
-		cmd.SetArgs(c.args)
-		cmd.SetOut(io.Discard)
-		cmd.SetErr(io.Discard)
-		cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.Usagef("%v", err) })
-		err := cmd.Execute()
+		err := cmdtest.Execute(cmd, c.args...)
 		if c.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 				t.Errorf("%v: err %v; want usage error (exit 2) %q", c.args, err, c.wantErr)
