@@ -54,7 +54,7 @@ type ScheduleOptions struct {
 }
 
 // Function is one registered function. Providers dispatch platform events to
-// it through ServeHTTP, HandleMessage, HandleBlob and HandleSchedule.
+// it through package sdk/provider (Handler, HandleMessage, HandleBlob, HandleSchedule).
 type Function struct {
 	name string
 	kind Kind

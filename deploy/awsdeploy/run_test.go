@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/faaskit/faas/examples/todo/todotest"
 	"io"
 	"maps"
 	"net/http"
@@ -93,29 +94,8 @@ func TestDeployedConfigRuns(t *testing.T) {
 	defer api.Close()
 
 	alice, bob := cognitoToken(t, e, poolID, out.ClientID, "alice@example.com"), cognitoToken(t, e, poolID, out.ClientID, "bob@example.com")
-	call := func(method, path, token, contentType, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, api.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	expect := func(what string, status int, body string, wantStatus int, wantBody string) {
-		t.Helper()
-		if status != wantStatus || !strings.Contains(body, wantBody) {
-			t.Fatalf("%s: %d %s; want %d with %q", what, status, body, wantStatus, wantBody)
-		}
-	}
+	client := todotest.New(t, api.URL)
+	call, expect := client.Call, client.Expect
 
 	// moto's request recorder logs every request the deployed app makes
 	// (the bootstrap runs in its own process, beyond any SDK middleware of

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/faaskit/faas/examples/todo/todotest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -136,29 +137,8 @@ func TestDeployedTodoWalkthrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob, _ := iss.Token("bob")
-	call := func(method, path, token, contentType, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, api.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	expect := func(what string, status int, body string, wantStatus int, wantBody string) {
-		t.Helper()
-		if status != wantStatus || !strings.Contains(body, wantBody) {
-			t.Fatalf("%s: %d %s; want %d with %q", what, status, body, wantStatus, wantBody)
-		}
-	}
+	client := todotest.New(t, api.URL)
+	call, expect := client.Call, client.Expect
 
 	// The forged-trigger hole stays closed: a public POST to a non-HTTP
 	// function's name, or to its keyed folder with a wrong key, is the

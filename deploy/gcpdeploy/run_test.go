@@ -3,16 +3,14 @@
 package gcpdeploy
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
+	"github.com/faaskit/faas/examples/todo/todotest"
+	"github.com/faaskit/faas/internal/emulators"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -140,29 +138,8 @@ func TestDeployedConfigRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob, _ := iss.Token("bob")
-	call := func(method, path, token, contentType, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, api.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	expect := func(what string, status int, body string, wantStatus int, wantBody string) {
-		t.Helper()
-		if status != wantStatus || !strings.Contains(body, wantBody) {
-			t.Fatalf("%s: %d %s; want %d with %q", what, status, body, wantStatus, wantBody)
-		}
-	}
+	client := todotest.New(t, api.URL)
+	call, expect := client.Call, client.Expect
 
 	st, body := call("GET", "/api/auth/config", "", "", "")
 	expect("auth config", st, body, 200, `"issuer":"`+iss.URL()+`"`)
@@ -253,54 +230,20 @@ func deliverSubscription(t *testing.T, ctx context.Context, c *cloud, host *gcfh
 	return n
 }
 
-// startFirestoreEmulator runs the gcloud Firestore emulator's java process
-// directly (one PID) on a free loopback port and stops it at cleanup. It
-// returns the emulator's address and a function that waits until it
-// serves.
+// startFirestoreEmulator starts the Firestore emulator and stops it at
+// cleanup. It returns the emulator's address and a function that waits
+// until it serves.
 func startFirestoreEmulator(t *testing.T) (string, func()) {
 	t.Helper()
-	out, err := exec.Command("dpkg", "-L", "google-cloud-cli-firestore-emulator").Output()
-	jar := ""
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasSuffix(l, "/cloud-firestore-emulator.jar") {
-			jar = l
-		}
-	}
-	java, jerr := exec.LookPath("java")
-	if err != nil || jar == "" || jerr != nil {
-		t.Fatalf("the Firestore emulator is not installed (dpkg -L google-cloud-cli-firestore-emulator: %v; java: %v): install it with `apt-get install google-cloud-cli-firestore-emulator` or `gcloud components install cloud-firestore-emulator`", err, jerr)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	fs, err := emulators.StartFirestore()
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	l.Close()
-	cmd := exec.Command(java, "-Duser.language=en", "-cp", jar, "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start", "--host=127.0.0.1", "--port="+port)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Dev App Server is now running") {
-				close(ready)
-				for sc.Scan() {
-				}
-				return
-			}
-		}
-	}()
-	return "127.0.0.1:" + port, func() {
+	t.Cleanup(fs.Stop)
+	return fs.Addr, func() {
 		t.Helper()
-		select {
-		case <-ready:
-		case <-time.After(60 * time.Second):
-			t.Fatal("Firestore emulator not ready after 60s")
+		if err := fs.Wait(60 * time.Second); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -3,18 +3,17 @@
 package gcpdeploy
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/faaskit/faas/internal/emulators"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -488,55 +487,20 @@ func clearFirestore(t *testing.T) {
 // directly, one PID), a recording gRPC proxy in front of it that
 // FIRESTORE_EMULATOR_HOST names, and pstest for the apps' topics.
 func startFirestoreStandIns() (stop func(), err error) {
-	out, derr := exec.Command("dpkg", "-L", "google-cloud-cli-firestore-emulator").Output()
-	jar := ""
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasSuffix(l, "/cloud-firestore-emulator.jar") {
-			jar = l
-		}
-	}
-	java, jerr := exec.LookPath("java")
-	if derr != nil || jar == "" || jerr != nil {
-		return nil, fmt.Errorf("the Firestore emulator is not installed (dpkg -L google-cloud-cli-firestore-emulator: %v; java: %v): install it with `apt-get install google-cloud-cli-firestore-emulator` or `gcloud components install cloud-firestore-emulator`", derr, jerr)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	fs, err := emulators.StartFirestore()
 	if err != nil {
 		return nil, err
 	}
-	firestoreDirect = l.Addr().String()
-	_, port, _ := net.SplitHostPort(firestoreDirect)
-	l.Close()
-	cmd := exec.Command(java, "-Duser.language=en", "-cp", jar, "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start", "--host=127.0.0.1", "--port="+port)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting the Firestore emulator: %w", err)
-	}
-	stops := []func(){func() { cmd.Process.Kill(); cmd.Wait() }}
+	firestoreDirect = fs.Addr
+	stops := []func(){fs.Stop}
 	stop = func() {
 		for _, s := range slices.Backward(stops) {
 			s()
 		}
 	}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Dev App Server is now running") {
-				close(ready)
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case <-ready:
-	case <-time.After(90 * time.Second):
+	if err := fs.Wait(90 * time.Second); err != nil {
 		stop()
-		return nil, errors.New("the Firestore emulator was not ready after 90s")
+		return nil, err
 	}
 
 	firestoreRPCs = &rpcLog{}
