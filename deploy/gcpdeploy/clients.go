@@ -12,6 +12,7 @@ import (
 	functions "cloud.google.com/go/functions/apiv2"
 	iamadmin "cloud.google.com/go/iam/admin/apiv1"
 	"cloud.google.com/go/pubsub"
+	resourcemanager "cloud.google.com/go/resourcemanager/apiv3"
 	run "cloud.google.com/go/run/apiv2"
 	scheduler "cloud.google.com/go/scheduler/apiv1"
 	"cloud.google.com/go/storage"
@@ -37,6 +38,9 @@ type ClientOptions struct {
 	Eventarc []option.ClientOption
 	// Firestore are the options of the Firestore admin client (indexes).
 	Firestore []option.ClientOption
+	// ResourceManager are the options of the Resource Manager Projects
+	// client (the project's policy, for the Firestore role).
+	ResourceManager []option.ClientOption
 	// PubSub are the options of the Pub/Sub client.
 	PubSub []option.ClientOption
 	// Storage are the options of the Cloud Storage client.
@@ -58,6 +62,7 @@ type clients struct {
 	sched           *scheduler.CloudSchedulerClient
 	arc             *eventarc.Client
 	fs              *fsadmin.FirestoreAdminClient
+	rm              *resourcemanager.ProjectsClient
 	upload          *http.Client
 }
 
@@ -123,6 +128,10 @@ func newClients(ctx context.Context, project, region string, o *ClientOptions) (
 		c.close()
 		return nil, fmt.Errorf("gcpdeploy: Firestore admin client: %w", err)
 	}
+	if c.rm, err = resourcemanager.NewProjectsClient(ctx, o.ResourceManager...); err != nil {
+		c.close()
+		return nil, fmt.Errorf("gcpdeploy: Resource Manager client: %w", err)
+	}
 	return c, nil
 }
 
@@ -150,5 +159,8 @@ func (c *clients) close() {
 	}
 	if c.fs != nil {
 		c.fs.Close()
+	}
+	if c.rm != nil {
+		c.rm.Close()
 	}
 }

@@ -50,17 +50,18 @@ func TestDeployLifecycle(t *testing.T) {
 	// PUT), 2 indexes, stats' TTL policy, a grant on the topic (SetIamPolicy) and on the
 	// bucket (storage PUT), 4 functions, 4 invoker bindings, the
 	// dead-letter topic and policy, the Pub/Sub service agent's grants on
-	// the dead-letter topic and the subscription, 1 Eventarc trigger, 1
-	// job.
+	// the dead-letter topic and the subscription, roles/datastore.user on
+	// the project (a SetIamPolicy on Resource Manager), 1 Eventarc
+	// trigger, 1 job.
 	want := map[string]int{"lock POST": 1, "lock DELETE": 1, "CreateServiceAccount": 2, "storage POST": 2, "CreateIndex": 2, "UpdateField": 1, "CreateTopic": 2, "UpdateSubscription": 1, "GenerateUploadUrl": 1, "upload PUT": 1,
-		"CreateFunction": 4, "SetIamPolicy": 7, "storage PUT": 1, "CreateTrigger": 1, "CreateJob": 1}
+		"CreateFunction": 4, "SetIamPolicy": 8, "storage PUT": 1, "CreateTrigger": 1, "CreateJob": 1}
 	for k, n := range want {
 		if got := count(log, k); got != n {
 			t.Errorf("first deploy: %d %s calls, want %d (%v)", got, k, n, log)
 		}
 	}
-	if len(log) != 28 {
-		t.Errorf("first deploy made %d mutating calls, want 28: %v", len(log), log)
+	if len(log) != 29 {
+		t.Errorf("first deploy made %d mutating calls, want 29: %v", len(log), log)
 	}
 	// stats declares expires_at as its ExpiryField: a TTL policy on it;
 	// todos declares none.
@@ -180,6 +181,15 @@ func TestDeployLifecycle(t *testing.T) {
 	if len(bp.Bindings) != 1 || bp.Bindings[0].Role != "roles/storage.objectAdmin" || !cmp.Equal(bp.Bindings[0].Members, []string{"serviceAccount:" + fnSA}) {
 		t.Errorf("bucket policy %v", bp.Bindings)
 	}
+	// Firestore has no narrower policy: roles/datastore.user on the
+	// project, added beside what the project already had (its owner and a
+	// conditional binding, read and written back at version 3).
+	if got := c.proj.members(roleFirestore); !cmp.Equal(got, []string{"serviceAccount:" + fnSA}) {
+		t.Errorf("project %s members %v, want the runtime account only", roleFirestore, got)
+	}
+	if got := c.proj.members("roles/owner"); len(got) != 1 || !hasCondition(c.proj.pol.policy("projects/"+testProject)) {
+		t.Errorf("the project's other bindings were not kept: owner %v, policy %v", got, c.proj.pol.policy("projects/"+testProject))
+	}
 	job := c.sched.job("projects/faas-test/locations/europe-west1/jobs/todo-dev-purge")
 	purgeURI := c.fn.function(fnName("purge")).ServiceConfig.Uri
 	if job == nil || job.Schedule != "0 * * * *" || job.TimeZone != "Etc/UTC" || job.GetHttpTarget().GetUri() != purgeURI ||
@@ -199,8 +209,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err != nil || !pl.Empty() || len(log) != 0 {
 		t.Fatalf("no-op redeploy: err %v, changes %v, mutating calls %v", err, pl.Changes, log)
 	}
-	if pl.Unchanged != 24 {
-		t.Errorf("no-op plan: %d unchanged, want 24 (the deploy bucket, 2 service accounts, 1 bucket, 2 indexes, a TTL policy, 1 topic, 2 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 2 service agent grants, 1 trigger, 1 job)", pl.Unchanged)
+	if pl.Unchanged != 25 {
+		t.Errorf("no-op plan: %d unchanged, want 25 (the deploy bucket, 2 service accounts, 1 bucket, 2 indexes, a TTL policy, 1 topic, 3 grants, 4 functions, 4 bindings, a dead-letter topic and policy, 2 service agent grants, 1 trigger, 1 job)", pl.Unchanged)
 	}
 
 	// A code-only change: under the lock, one upload, then every function
@@ -265,8 +275,11 @@ func TestDeployLifecycle(t *testing.T) {
 	t.Logf("destroy: %d mutating calls %v", len(log), log)
 	// Under the lock, which goes with the deploy bucket at the end.
 	if count(log, "lock POST") != 1 || count(log, "DeleteJob") != 1 || count(log, "DeleteFunction") != 3 || count(log, "DeleteTopic") != 2 ||
-		count(log, "DeleteServiceAccount") != 2 || count(log, "lock DELETE") != 1 || count(log, "storage DELETE") != 1 || len(log) != 11 {
+		count(log, "DeleteServiceAccount") != 2 || count(log, "lock DELETE") != 1 || count(log, "storage DELETE") != 1 || count(log, "SetIamPolicy") != 1 || len(log) != 12 {
 		t.Errorf("destroy: calls %v", log)
+	}
+	if got := c.proj.members(roleFirestore); len(got) != 0 || len(c.proj.members("roles/owner")) != 1 {
+		t.Errorf("after destroy the project binds %s to %v (want nobody) and owner to %v", roleFirestore, got, c.proj.members("roles/owner"))
 	}
 	if len(res.Kept) != 4 || res.Kept[0].Kind != kindTTL || res.Kept[1].Kind != kindIndex || res.Kept[3].Kind != kindBucket {
 		t.Errorf("destroy kept %v, want the TTL policy, the 2 indexes and the bucket", res.Kept)

@@ -65,7 +65,7 @@ type planner func(ctx context.Context, e *env) ([]step, int, error)
 // later kind refers to comes first. planFunctions plans the source upload
 // too, ahead of the first function that needs it. The deploy bucket, which
 // holds the lock, comes first.
-var planners = []planner{planDeployBucket, planServiceAccounts, planBuckets, planIndexes, planTTLs, planTopics, planGrants, planFunctions, planInvokers, planDeadLetters, planAgentGrants, planTriggers, planSchedules}
+var planners = []planner{planDeployBucket, planServiceAccounts, planBuckets, planIndexes, planTTLs, planTopics, planGrants, planProjectGrants, planFunctions, planInvokers, planDeadLetters, planAgentGrants, planTriggers, planSchedules}
 
 // newEnv validates t against the limits (no call made if it fails), then
 // connects and hashes the artifact.
@@ -332,7 +332,7 @@ func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.De
 
 // destroyers run in the reverse order of planners; the deploy bucket,
 // which holds the lock, goes last.
-var destroyers = []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyServiceAccounts, destroyTTLs, destroyIndexes, destroyBuckets, destroyDeployBucket}
+var destroyers = []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyProjectGrants, destroyServiceAccounts, destroyTTLs, destroyIndexes, destroyBuckets, destroyDeployBucket}
 
 // destroyer deletes one resource kind, recording what it deleted and kept.
 type destroyer func(ctx context.Context, e *env, deleteData bool, res *deploy.DestroyResult) error

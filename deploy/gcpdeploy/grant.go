@@ -13,14 +13,8 @@ import (
 // least privilege, on that resource only.
 const kindGrant = "iam-binding"
 
-// The roles the runtime account gets, by resource kind. Firestore has no
-// per-collection IAM: its role (roles/datastore.user) is granted on the
-// project (at best narrowed by an IAM condition on the database's resource
-// name, which with the shared (default) database would not keep stages
-// apart). The deployer leaves that grant to the project's owner (see
-// README): it would take the Resource Manager API's project-wide
-// setIamPolicy, a read-modify-write of every binding in the project that
-// needs the deployer to hold resourcemanager.projects.setIamPolicy.
+// The roles the runtime account gets, by resource kind, on that resource
+// only. Firestore's role is granted on the project (projectgrant.go).
 const (
 	roleTopic  = "roles/pubsub.publisher"
 	roleBucket = "roles/storage.objectAdmin"

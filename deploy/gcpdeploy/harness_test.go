@@ -1,6 +1,7 @@
 package gcpdeploy
 
 import (
+	"cloud.google.com/go/resourcemanager/apiv3/resourcemanagerpb"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -109,6 +110,7 @@ type cloud struct {
 	sched *fakeScheduler
 	arc   *fakeEventarc
 	fs    *fakeFirestoreAdmin
+	proj  *fakeProjects
 	tpol  *fakePolicies
 	bpol  *bucketIAM
 	gcs   *fakestorage.Server
@@ -199,6 +201,8 @@ func newCloud(t *testing.T) *cloud {
 	schedulerpb.RegisterCloudSchedulerServer(srv, c.sched)
 	eventarcpb.RegisterEventarcServer(srv, c.arc)
 	fsadminpb.RegisterFirestoreAdminServer(srv, c.fs)
+	c.proj = newFakeProjects(func(email string) bool { return serviceAgent(email) || c.iam.exists(email) })
+	resourcemanagerpb.RegisterProjectsServer(srv, c.proj)
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 
@@ -212,15 +216,16 @@ func newCloud(t *testing.T) *cloud {
 		return &http.Client{Transport: countingTransport{c: c.calls, base: c.bpol, what: what}}
 	}
 	c.p = New(&ClientOptions{
-		Functions: grpcOpts(lis.Addr().String()),
-		IAM:       grpcOpts(lis.Addr().String()),
-		Run:       grpcOpts(lis.Addr().String()),
-		Scheduler: grpcOpts(lis.Addr().String()),
-		Eventarc:  grpcOpts(lis.Addr().String()),
-		Firestore: grpcOpts(lis.Addr().String()),
-		PubSub:    grpcOpts(c.ps.Addr),
-		Storage:   []option.ClientOption{option.WithHTTPClient(httpc("storage")), option.WithoutAuthentication()},
-		Upload:    httpc("upload"),
+		Functions:       grpcOpts(lis.Addr().String()),
+		IAM:             grpcOpts(lis.Addr().String()),
+		Run:             grpcOpts(lis.Addr().String()),
+		Scheduler:       grpcOpts(lis.Addr().String()),
+		Eventarc:        grpcOpts(lis.Addr().String()),
+		Firestore:       grpcOpts(lis.Addr().String()),
+		ResourceManager: grpcOpts(lis.Addr().String()),
+		PubSub:          grpcOpts(c.ps.Addr),
+		Storage:         []option.ClientOption{option.WithHTTPClient(httpc("storage")), option.WithoutAuthentication()},
+		Upload:          httpc("upload"),
 	})
 	return c
 }
