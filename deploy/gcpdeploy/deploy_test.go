@@ -281,8 +281,9 @@ func TestDeployLifecycle(t *testing.T) {
 	if got := c.proj.members(roleFirestore); len(got) != 0 || len(c.proj.members("roles/owner")) != 1 {
 		t.Errorf("after destroy the project binds %s to %v (want nobody) and owner to %v", roleFirestore, got, c.proj.members("roles/owner"))
 	}
-	if len(res.Kept) != 4 || res.Kept[0].Kind != kindTTL || res.Kept[1].Kind != kindIndex || res.Kept[3].Kind != kindBucket {
-		t.Errorf("destroy kept %v, want the TTL policy, the 2 indexes and the bucket", res.Kept)
+	if len(res.Kept) != 6 || res.Kept[0].Kind != kindTTL || res.Kept[1].Kind != kindIndex || res.Kept[3].Kind != kindBucket ||
+		res.Kept[4].Kind != kindDocuments || res.Kept[5].Kind != kindDocuments || len(c.fs.bulkDeleted) != 0 {
+		t.Errorf("destroy kept %v (bulk deleted %v), want the TTL policy, the 2 indexes, the bucket and both collections' documents", res.Kept, c.fs.bulkDeleted)
 	}
 	if ok, _ := c.psc.Topic("todo-dev-events").Exists(ctx); ok {
 		t.Error("topic survived destroy")
@@ -291,8 +292,11 @@ func TestDeployLifecycle(t *testing.T) {
 		t.Error("Outputs after destroy: no error")
 	}
 	res, err = c.p.Destroy(ctx, tg, &deploy.DestroyOptions{DeleteData: true})
-	if err != nil || len(res.Deleted) != 4 || res.Deleted[3].Kind != kindBucket || len(c.fs.indexes) != 0 || len(c.fs.fields) != 0 {
+	if err != nil || len(res.Deleted) != 6 || res.Deleted[3].Kind != kindBucket || res.Deleted[5].Kind != kindDocuments || len(c.fs.indexes) != 0 || len(c.fs.fields) != 0 {
 		t.Errorf("destroy with data: %v, %v", err, res)
+	}
+	if want := []string{"todo-dev-stats", "todo-dev-todos"}; !cmp.Equal(c.fs.bulkDeleted, want) {
+		t.Errorf("destroy with data bulk-deleted the documents of %v, want %v", c.fs.bulkDeleted, want)
 	}
 }
 

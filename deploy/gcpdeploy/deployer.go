@@ -332,7 +332,7 @@ func (p Provider) Destroy(ctx context.Context, t *deploy.Target, opts *deploy.De
 
 // destroyers run in the reverse order of planners; the deploy bucket,
 // which holds the lock, goes last.
-var destroyers = []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyProjectGrants, destroyServiceAccounts, destroyTTLs, destroyIndexes, destroyBuckets, destroyDeployBucket}
+var destroyers = []destroyer{destroySchedules, destroyTriggers, destroyFunctions, destroyDeadLetters, destroyTopics, destroyProjectGrants, destroyServiceAccounts, destroyTTLs, destroyIndexes, destroyBuckets, destroyDocuments, destroyDeployBucket}
 
 // destroyer deletes one resource kind, recording what it deleted and kept.
 type destroyer func(ctx context.Context, e *env, deleteData bool, res *deploy.DestroyResult) error

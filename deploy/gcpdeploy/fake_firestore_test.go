@@ -39,6 +39,8 @@ type fakeFirestoreAdmin struct {
 	indexes map[string]*adminpb.Index
 	fields  map[string]*adminpb.Field // the fields with a TTL policy, by name
 	seq     int
+	// bulkDeleted are the collection groups whose documents were deleted.
+	bulkDeleted []string
 }
 
 func (f *fakeFirestoreAdmin) UpdateField(_ context.Context, r *adminpb.UpdateFieldRequest) (*longrunningOp, error) {
@@ -187,4 +189,30 @@ func (f *fakeFirestoreAdmin) keys(cg string) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+var databaseRE = regexp.MustCompile(`^projects/[^/]+/databases/[^/]+$`)
+
+// BulkDeleteDocuments records the collection groups whose documents were
+// deleted. Like the real API it wants a database name and refuses a request
+// that names neither collections nor namespaces (that would be the whole
+// database) and a repeated collection ID.
+func (f *fakeFirestoreAdmin) BulkDeleteDocuments(_ context.Context, r *adminpb.BulkDeleteDocumentsRequest) (*longrunningOp, error) {
+	if !databaseRE.MatchString(r.GetName()) {
+		return nil, status.Errorf(codes.InvalidArgument, "name %q must be projects/{project_id}/databases/{database_id}", r.GetName())
+	}
+	if len(r.GetCollectionIds()) == 0 && len(r.GetNamespaceIds()) == 0 {
+		return nil, status.Errorf(codes.InvalidArgument, "collection_ids and namespace_ids are both empty: use DeleteDatabase")
+	}
+	ids := slices.Clone(r.GetCollectionIds())
+	slices.Sort(ids)
+	if len(slices.Compact(ids)) != len(r.GetCollectionIds()) {
+		return nil, status.Errorf(codes.InvalidArgument, "collection_ids must be unique: %v", r.GetCollectionIds())
+	}
+	f.mu.Lock()
+	f.bulkDeleted = append(f.bulkDeleted, ids...)
+	f.mu.Unlock()
+	f.ops.mu.Lock()
+	defer f.ops.mu.Unlock()
+	return f.ops.operation(&adminpb.BulkDeleteDocumentsResponse{})
 }
