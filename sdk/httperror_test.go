@@ -121,3 +121,34 @@ func TestErrorfKeepsItsCause(t *testing.T) {
 		t.Errorf("Errorf with %%w: %q", wrapped)
 	}
 }
+
+// TestWriteJSON: both writers send the same headers; WriteJSON ends the
+// document with a newline, an unencodable value is a 500 with a JSON body,
+// and WriteJSONBytes writes its bytes unchanged.
+func TestWriteJSON(t *testing.T) {
+	tests := []struct {
+		name       string
+		write      func(w *httptest.ResponseRecorder)
+		wantStatus int
+		wantBody   string
+	}{
+		{"value", func(w *httptest.ResponseRecorder) { sdk.WriteJSON(w, 201, map[string]int{"n": 1}) }, 201, "{\"n\":1}\n"},
+		{"unencodable", func(w *httptest.ResponseRecorder) { sdk.WriteJSON(w, 200, func() {}) }, 500, `{"error":{"code":"internal","message":"encoding response"}}` + "\n"},
+		{"bytes", func(w *httptest.ResponseRecorder) { sdk.WriteJSONBytes(w, 200, []byte(`{"a":[]}`)) }, 200, `{"a":[]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			tt.write(w)
+			if w.Code != tt.wantStatus || w.Body.String() != tt.wantBody {
+				t.Errorf("got %d %q; want %d %q", w.Code, w.Body, tt.wantStatus, tt.wantBody)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if w.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Error("no X-Content-Type-Options: nosniff")
+			}
+		})
+	}
+}

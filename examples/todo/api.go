@@ -171,10 +171,7 @@ func (s *service) list(w http.ResponseWriter, r *http.Request) {
 		b, _ := json.Marshal(cursor{CreatedAt: last.CreatedAt, ID: last.ID})
 		next = base64.RawURLEncoding.EncodeToString(b)
 	}
-	if items == nil {
-		items = []*Todo{}
-	}
-	sdk.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	writeList(w, items, next)
 }
 
 type createRequest struct {
@@ -207,7 +204,7 @@ func (s *service) create(w http.ResponseWriter, r *http.Request) {
 	s.publish(r.Context(), EventCreated, t)
 	w.Header().Set("Location", "/api/todos/"+t.ID)
 	w.Header().Set("ETag", strconv.Quote(t.Revision))
-	sdk.WriteJSON(w, http.StatusCreated, t)
+	writeTodo(w, http.StatusCreated, t)
 }
 
 func (s *service) get(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +214,7 @@ func (s *service) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", strconv.Quote(t.Revision))
-	sdk.WriteJSON(w, http.StatusOK, t)
+	writeTodo(w, http.StatusOK, t)
 }
 
 // ownedTodo loads the signed-in user's to-do named by the path.
@@ -300,7 +297,7 @@ func (s *service) update(w http.ResponseWriter, r *http.Request) {
 		s.publish(r.Context(), EventCompleted, t)
 	}
 	w.Header().Set("ETag", strconv.Quote(t.Revision))
-	sdk.WriteJSON(w, http.StatusOK, t)
+	writeTodo(w, http.StatusOK, t)
 }
 
 // delete marks the to-do deleted (the purge schedule removes it for good

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/faaskit/faas/sdk"
@@ -131,8 +132,13 @@ func (t *Todo) setKeys() {
 // revisionString renders a store revision as the opaque string clients
 // send back; it is only ever compared, never parsed.
 func revisionString(rev any) string {
-	if rev == nil {
+	switch r := rev.(type) {
+	case nil:
 		return ""
+	case int64: // the local store's and DynamoDB's
+		return strconv.FormatInt(r, 10)
+	case string:
+		return r
 	}
 	return fmt.Sprint(rev)
 }

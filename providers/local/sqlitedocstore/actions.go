@@ -86,13 +86,13 @@ type queryer interface {
 }
 
 // loadRaw reads the wire form of the document stored under the encoded key k.
-func (c *collection) loadRaw(ctx context.Context, q queryer, k string) (b []byte, found bool, err error) {
+func (c *collection) loadRaw(ctx context.Context, q queryer, k string) (b string, found bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT doc FROM `+c.table+` WHERE key = ?`, k).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return nil, false, wrapError(err, "read %s from %q", k, c.name)
+		return "", false, wrapError(err, "read %s from %q", k, c.name)
 	}
 	return b, true, nil
 }

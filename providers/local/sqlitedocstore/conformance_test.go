@@ -128,7 +128,7 @@ func toStored(value any) (storedDoc, error) {
 	case storedDoc:
 		return v, nil
 	case []byte:
-		x, err := unmarshalWire(v)
+		x, err := unmarshalWire(string(v))
 		if err != nil {
 			return nil, err
 		}

@@ -54,7 +54,7 @@ func BenchmarkDecodeStruct(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := decodeStored(plans, "todos", raw, doc, nil); err != nil || dst.ListOrder != src.ListOrder {
+		if err := decodeStored(plans, "todos", string(raw), doc, nil); err != nil || dst.ListOrder != src.ListOrder {
 			b.Fatal(err, dst)
 		}
 	}

@@ -50,7 +50,7 @@ func (c *collection) RunGetQuery(ctx context.Context, q *driver.Query) (driver.D
 
 // selectPage runs a query whose filters, order and limit are all in SQL and
 // returns the raw documents of the page.
-func (c *collection) selectPage(ctx context.Context, sq *sqlQuery) ([][]byte, error) {
+func (c *collection) selectPage(ctx context.Context, sq *sqlQuery) ([]string, error) {
 	stmts, args := sq.statements()
 	var src interface {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -64,7 +64,7 @@ func (c *collection) selectPage(ctx context.Context, sq *sqlQuery) ([][]byte, er
 		defer func() { _ = tx.Rollback() }()
 		src = txQueryer{c.db.stmts, tx}
 	}
-	var docs [][]byte
+	var docs []string
 	skip := sq.offset
 	full := func() bool { return sq.limit > 0 && len(docs) >= sq.limit }
 	for i, stmt := range stmts {
@@ -82,7 +82,7 @@ func (c *collection) selectPage(ctx context.Context, sq *sqlQuery) ([][]byte, er
 					skip--
 					continue
 				}
-				var b []byte
+				var b string
 				if err := rows.Scan(&b); err != nil {
 					return wrapError(err, "query %q", c.name)
 				}
@@ -112,7 +112,7 @@ func (c *collection) selectInGo(ctx context.Context, sq *sqlQuery, q *driver.Que
 	defer rows.Close()
 	var docs []storedDoc
 	for rows.Next() {
-		var b []byte
+		var b string
 		if err := rows.Scan(&b); err != nil {
 			return nil, wrapError(err, "query %q", c.name)
 		}
@@ -140,7 +140,7 @@ func (c *collection) selectInGo(ctx context.Context, sq *sqlQuery, q *driver.Que
 }
 
 // parseDoc decodes a stored document of collection coll.
-func parseDoc(coll string, b []byte) (storedDoc, error) {
+func parseDoc(coll string, b string) (storedDoc, error) {
 	v, err := unmarshalWire(b)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func parseDoc(coll string, b []byte) (storedDoc, error) {
 // decodeStored decodes the stored document b of collection coll into ddoc:
 // straight from the wire form when plans can, else through parseDoc and
 // decodeDoc. If fps is non-empty, only those field paths are decoded.
-func decodeStored(plans *structPlans, coll string, b []byte, ddoc driver.Document, fps [][]string) error {
+func decodeStored(plans *structPlans, coll string, b string, ddoc driver.Document, fps [][]string) error {
 	if len(fps) == 0 && plans != nil && plans.decodeWire(b, ddoc) {
 		return nil
 	}
@@ -172,7 +172,7 @@ func decodeStored(plans *structPlans, coll string, b []byte, ddoc driver.Documen
 type docIterator struct {
 	coll       string
 	plans      *structPlans
-	raw        [][]byte
+	raw        []string
 	decoded    []storedDoc
 	fieldPaths [][]string
 	err        error

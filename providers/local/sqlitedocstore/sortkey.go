@@ -84,7 +84,7 @@ func parseFieldJSON(b []byte) (any, error) {
 			return i, nil
 		}
 	}
-	return unmarshalWire(b)
+	return unmarshalWire(string(b))
 }
 
 // sortKey returns the sort key of an encoded value.

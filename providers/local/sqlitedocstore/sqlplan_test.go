@@ -69,7 +69,7 @@ func TestSQLMatchesGo(t *testing.T) {
 		if err := rows.Scan(&b); err != nil {
 			t.Fatal(err)
 		}
-		d, err := parseDoc("docs", b)
+		d, err := parseDoc("docs", string(b))
 		if err != nil {
 			t.Fatal(err)
 		}

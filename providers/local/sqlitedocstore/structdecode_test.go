@@ -128,9 +128,9 @@ func TestStructPlanMatchesGocloud(t *testing.T) {
 				}
 				b := mustWire(t, tt.stored)
 				if fromWire {
-					return dst, decodeStored(plans, "t", b, doc, nil)
+					return dst, decodeStored(plans, "t", string(b), doc, nil)
 				}
-				stored, err := parseDoc("t", b)
+				stored, err := parseDoc("t", string(b))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -38,7 +38,7 @@ func TestWireRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("marshal %#v: %v", v, err)
 		}
-		got, err := unmarshalWire(b)
+		got, err := unmarshalWire(string(b))
 		if err != nil {
 			t.Fatalf("unmarshal %s: %v", b, err)
 		}
@@ -55,7 +55,7 @@ func TestWireRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := unmarshalWire(b); err != nil || !math.IsNaN(got.(float64)) {
+	if got, err := unmarshalWire(string(b)); err != nil || !math.IsNaN(got.(float64)) {
 		t.Errorf("NaN via %s: got %v, %v", b, got, err)
 	}
 }
@@ -88,7 +88,7 @@ func TestWireCorrupt(t *testing.T) {
 		``, `{`, `1 2`, `{"$b":"***"}`, `{"$t":"yesterday"}`, `{"$f":"huge"}`, `{"$q":"x"}`,
 		`{"$q":1}`, `{"$x:***":1}`, `99999999999999999999`,
 	} {
-		_, err := unmarshalWire([]byte(s))
+		_, err := unmarshalWire(s)
 		if err == nil {
 			t.Errorf("unmarshalWire(%q) succeeded", s)
 			continue

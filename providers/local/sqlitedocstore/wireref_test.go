@@ -100,7 +100,7 @@ func TestWireParserMatchesReference(t *testing.T) {
 	}
 	inputs = append(inputs, `{"$t":"2025-01-01T00:00:00Z","a":1}`, `{"a":1,"$t":"x"}`, `{"$$t":"x"}`, `[1, 2 ,3]`, `tru`, `nul`, `-`, `1e5`, `"a\u00e9"`, `{"a" : { } }`)
 	for _, in := range inputs {
-		got, gotErr := unmarshalWire([]byte(in))
+		got, gotErr := unmarshalWire(in)
 		want, wantErr := referenceUnmarshalWire([]byte(in))
 		if (gotErr != nil) != (wantErr != nil) {
 			t.Errorf("%q: error %v, reference error %v", in, gotErr, wantErr)

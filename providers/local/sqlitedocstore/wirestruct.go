@@ -1,8 +1,8 @@
 package sqlitedocstore
 
 import (
-	"bytes"
 	"reflect"
+	"strings"
 	"time"
 
 	"gocloud.dev/docstore/driver"
@@ -20,7 +20,7 @@ import (
 // decodeWire decodes the stored document b into the struct document ddoc,
 // and reports false if it must be decoded through parseDoc and decodeDoc
 // instead. On false, ddoc may be partly written.
-func (p *structPlans) decodeWire(b []byte, ddoc driver.Document) bool {
+func (p *structPlans) decodeWire(b string, ddoc driver.Document) bool {
 	rv := reflect.ValueOf(ddoc.Origin)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return false
@@ -52,7 +52,7 @@ func (wp *wireParser) structInto(p *structPlans, sp *structPlan, v reflect.Value
 		if !ok {
 			return false
 		}
-		f, ok := sp.fields[string(key)]
+		f, ok := sp.fields[key]
 		if !ok || !wp.consume(':') {
 			return false
 		}
@@ -86,7 +86,11 @@ func (wp *wireParser) fieldInto(p *structPlans, f fieldPlan, v reflect.Value) bo
 		return true
 	case c == '{' && f.kind == fieldTime:
 		if t, ok := wp.rfc3339Time(); ok {
-			v.Set(reflect.ValueOf(t))
+			if v.CanAddr() {
+				*v.Addr().Interface().(*time.Time) = t // no boxing, unlike v.Set(reflect.ValueOf(t))
+			} else {
+				v.Set(reflect.ValueOf(t))
+			}
 			return true
 		}
 	case c == '{' && f.kind == fieldStruct:
@@ -114,26 +118,26 @@ func (wp *wireParser) consume(c byte) bool {
 }
 
 // plainKey reads a map key that needs no unescaping: one without JSON
-// escapes that does not start with "$". The bytes returned alias the
-// input.
-func (wp *wireParser) plainKey() ([]byte, bool) {
+// escapes that does not start with "$". The string returned shares
+// the input's memory.
+func (wp *wireParser) plainKey() (string, bool) {
 	if wp.i >= len(wp.b) || wp.b[wp.i] != '"' {
-		return nil, false
+		return "", false
 	}
 	start := wp.i + 1
 	for j := start; j < len(wp.b); j++ {
 		switch wp.b[j] {
 		case '\\':
-			return nil, false
+			return "", false
 		case '"':
 			if j > start && wp.b[start] == '$' {
-				return nil, false
+				return "", false
 			}
 			wp.i = j + 1
 			return wp.b[start:j], true
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // taggedAhead reports whether the object at the parser's position starts
@@ -147,22 +151,22 @@ func (wp *wireParser) taggedAhead() bool {
 }
 
 // timePrefix starts a time stored in RFC 3339 form (see wire.go).
-var timePrefix = []byte(`{"` + tagTime + `":"`)
+const timePrefix = `{"` + tagTime + `":"`
 
 // rfc3339Time reads a time stored in RFC 3339 form, without the map and
 // boxing of the general parse. Anything else leaves the parser where it
 // was and reports false.
 func (wp *wireParser) rfc3339Time() (time.Time, bool) {
 	rest := wp.b[wp.i:]
-	if !bytes.HasPrefix(rest, timePrefix) {
+	if !strings.HasPrefix(rest, timePrefix) {
 		return time.Time{}, false
 	}
 	rest = rest[len(timePrefix):]
-	end := bytes.IndexByte(rest, '"')
-	if end < 0 || end+1 >= len(rest) || rest[end+1] != '}' || bytes.IndexByte(rest[:end], '\\') >= 0 {
+	end := strings.IndexByte(rest, '"')
+	if end < 0 || end+1 >= len(rest) || rest[end+1] != '}' || strings.IndexByte(rest[:end], '\\') >= 0 {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(rest[:end]))
+	t, err := time.Parse(time.RFC3339Nano, rest[:end])
 	if err != nil {
 		return time.Time{}, false
 	}
