@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 
 	"github.com/faaskit/faas/examples/todo"
+	"github.com/faaskit/faas/internal/emulators"
 )
 
 // TestFakeLeaseMatchesAzurite runs the same container-lease requests
@@ -66,7 +67,7 @@ func TestFakeLeaseMatchesAzurite(t *testing.T) {
 	}
 
 	// Azurite, through azblob's lease client.
-	svc := azuriteClient(t, startAzurite(t))
+	svc := azuriteClient(t, emulators.Azurite(t))
 	if _, err := svc.CreateContainer(ctx, lockContainer, nil); err != nil {
 		t.Fatal(err)
 	}

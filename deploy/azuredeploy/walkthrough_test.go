@@ -3,12 +3,10 @@
 package azuredeploy
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/faaskit/faas/examples/todo/todotest"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,16 +20,11 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 
 	"github.com/faaskit/faas/deploy"
+	"github.com/faaskit/faas/internal/emulators"
 	"github.com/faaskit/faas/providers/azurefunc"
 	"github.com/faaskit/faas/providers/azurefunc/funchost"
 	"github.com/faaskit/faas/providers/local/devoidc"
 	"github.com/faaskit/faas/sdk"
-)
-
-// The well-known Azurite development account.
-const (
-	azuriteAccount = "devstoreaccount1"
-	azuriteKey     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 
 // TestDeployedTodoWalkthrough builds examples/todo, deploys it to the fake
@@ -66,7 +59,7 @@ func TestDeployedTodoWalkthrough(t *testing.T) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	azurite := startAzurite(t)
+	azurite := emulators.Azurite(t)
 	mongoURI := startFerretDB(t)
 
 	var iss *devoidc.Issuer
@@ -105,7 +98,7 @@ func TestDeployedTodoWalkthrough(t *testing.T) {
 		t.Errorf("recorded MONGO_SERVER_URL = %q, want the ARM expression", env["MONGO_SERVER_URL"])
 	}
 	env["FAAS_BUCKET_ATTACHMENTS"] += fmt.Sprintf("?protocol=http&domain=%s&localemu=true", azurite)
-	env["AZURE_STORAGE_ACCOUNT"], env["AZURE_STORAGE_KEY"] = azuriteAccount, azuriteKey
+	env["AZURE_STORAGE_ACCOUNT"], env["AZURE_STORAGE_KEY"] = emulators.AzuriteAccount, emulators.AzuriteKey
 	env["MONGO_SERVER_URL"] = mongoURI
 	env["FAAS_TOPIC_EVENTS"] = "mem://events"
 
@@ -226,31 +219,15 @@ func recordedAppSettings(t *testing.T, tpl map[string]any) map[string]string {
 
 func azuriteClient(t *testing.T, addr string) *azblob.Client {
 	t.Helper()
-	cred, err := azblob.NewSharedKeyCredential(azuriteAccount, azuriteKey)
+	cred, err := azblob.NewSharedKeyCredential(emulators.AzuriteAccount, emulators.AzuriteKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := azblob.NewClientWithSharedKeyCredential(fmt.Sprintf("http://%s/%s", addr, azuriteAccount), cred, nil)
+	svc, err := azblob.NewClientWithSharedKeyCredential(fmt.Sprintf("http://%s/%s", addr, emulators.AzuriteAccount), cred, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return svc
-}
-
-// startAzurite runs Azurite's blob service on a free loopback port and
-// returns its host:port. It fails (not skips) when Azurite is missing.
-func startAzurite(t *testing.T) string {
-	t.Helper()
-	bin, err := filepath.Abs("../../.cache/azurite/node_modules/.bin/azurite-blob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("Azurite is not installed (%v): run scripts/install-azurite.sh", err)
-	}
-	cmd := exec.Command(bin, "--skipApiVersionCheck", "--inMemoryPersistence", "--disableTelemetry", "--blobHost", "127.0.0.1", "--blobPort", "0")
-	cmd.Dir = t.TempDir()
-	return startPrinting(t, cmd, regexp.MustCompile(`listens on http://(127\.0\.0\.1:\d+)`), "Azurite")
 }
 
 // startFerretDB builds and runs testdata/ferretdb (its own module, so
@@ -266,45 +243,5 @@ func startFerretDB(t *testing.T) string {
 		t.Fatalf("building the FerretDB stand-in: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, t.TempDir())
-	return startPrinting(t, cmd, regexp.MustCompile(`^(mongodb://\S+)$`), "FerretDB")
-}
-
-// startPrinting starts cmd, stopped at cleanup, and returns the first
-// submatch of ready in its output.
-func startPrinting(t *testing.T, cmd *exec.Cmd, ready *regexp.Regexp, what string) string {
-	t.Helper()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", what, err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		close(found)
-	}()
-	select {
-	case a, ok := <-found:
-		if ok {
-			return a
-		}
-		t.Fatalf("%s exited before it was ready", what)
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("%s not ready after 2 minutes", what)
-	}
-	return ""
+	return emulators.StartUntilReady(t, cmd, regexp.MustCompile(`^(mongodb://\S+)$`), "FerretDB")
 }

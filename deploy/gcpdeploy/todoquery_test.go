@@ -4,7 +4,6 @@ package gcpdeploy
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/faaskit/faas/internal/emulators"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/faaskit/faas/deploy"
 	"github.com/faaskit/faas/examples/todo"
+	"github.com/faaskit/faas/examples/todo/todotest"
 	"github.com/faaskit/faas/providers/gcf"
 	"github.com/faaskit/faas/providers/local/devoidc"
 	"github.com/faaskit/faas/sdk"
@@ -159,158 +159,40 @@ func TestTodoQueriesUseDeployedIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	call := func(method, path, user, body string, wantStatus int, out any) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, api.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tokens[user])
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != wantStatus {
-			t.Fatalf("%s %s as %s: %d %s; want %d", method, path, user, resp.StatusCode, b, wantStatus)
-		}
-		if out != nil {
-			if err := json.Unmarshal(b, out); err != nil {
-				t.Fatalf("%s %s: %v: %s", method, path, err, b)
-			}
-		}
-	}
-
-	// alice: ten to-dos, three completed, three deleted (two before mid,
-	// one after); bob: three, one deleted before mid.
 	firestoreRPCs.reset()
-	mk := func(user string, n int) []todo.Todo {
-		var out []todo.Todo
-		for i := range n {
-			var td todo.Todo
-			call("POST", "/api/todos", user, fmt.Sprintf(`{"title":"%s %d"}`, user, i), 201, &td)
-			out = append(out, td)
-		}
-		return out
-	}
-	al, bo := mk("alice", 10), mk("bob", 3)
-	for _, i := range []int{1, 4, 7} {
-		call("PATCH", "/api/todos/"+al[i].ID, "alice", `{"done":true}`, 200, nil)
-		al[i].Done = true
-	}
-	call("DELETE", "/api/todos/"+al[2].ID, "alice", "", 204, nil)
-	call("DELETE", "/api/todos/"+al[8].ID, "alice", "", 204, nil)
-	call("DELETE", "/api/todos/"+bo[0].ID, "bob", "", 204, nil)
-	mid := time.Now().UTC() // the purge's cutoff below: after these three deletions
-	call("DELETE", "/api/todos/"+al[5].ID, "alice", "", 204, nil)
-
-	live := func(tds []todo.Todo, keep func(todo.Todo) bool, gone ...int) []string {
-		var ids []string
-		ordered := slices.Clone(tds)
-		slices.SortFunc(ordered, func(a, b todo.Todo) int { // newest first, ties by ID
-			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-				return c
-			}
-			return strings.Compare(b.ID, a.ID)
-		})
-		for _, td := range ordered {
-			if keep(td) && !slices.ContainsFunc(gone, func(i int) bool { return tds[i].ID == td.ID }) {
-				ids = append(ids, td.ID)
-			}
-		}
-		return ids
-	}
-	all := func(todo.Todo) bool { return true }
-	open := func(td todo.Todo) bool { return !td.Done }
-	done := func(td todo.Todo) bool { return td.Done }
-	for _, tc := range []struct {
-		user, view string
-		limit      int
-		want       []string
-		pages      int
-	}{
-		{"alice", "all", 3, live(al, all, 2, 5, 8), 3}, // 3, 3 and 1: the third by two cursors
-		{"alice", "open", 3, live(al, open, 2, 5, 8), 2},
-		{"alice", "done", 3, live(al, done, 2, 5, 8), 1},
-		{"bob", "all", 1, live(bo, all, 0), 2},
-	} {
-		var got []string
-		cursor, pages := "", 0
-		for {
-			var page struct {
-				Items []struct {
-					ID string `json:"id"`
-				} `json:"items"`
-				Next string `json:"next_cursor"`
-			}
-			call("GET", fmt.Sprintf("/api/todos?status=%s&limit=%d&cursor=%s", tc.view, tc.limit, cursor), tc.user, "", 200, &page)
-			pages++
-			if len(page.Items) > tc.limit || (page.Next != "" && len(page.Items) != tc.limit) {
-				t.Fatalf("%s's %s page %d: %d items, next cursor %q; want %d with a cursor or at most %d without", tc.user, tc.view, pages, len(page.Items), page.Next, tc.limit, tc.limit)
-			}
-			for _, it := range page.Items {
-				got = append(got, it.ID)
-			}
-			if cursor = page.Next; cursor == "" || pages > 10 {
-				break
-			}
-		}
-		if !slices.Equal(got, tc.want) || pages != tc.pages {
-			t.Errorf("%s's %s list, %d a page: %q in %d page(s); want %q in %d", tc.user, tc.view, tc.limit, got, pages, tc.want, tc.pages)
-		}
-	}
-
-	// The purge, at the tick that makes mid its cutoff: the three to-dos
-	// deleted before mid go, everything else stays. A tick after the last
-	// deletion's retention then takes that one too.
-	firePurge := func(tick time.Time) {
-		t.Helper()
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequestWithContext(ctx, "POST", "/", nil)
-		req.Header.Set("X-CloudScheduler-JobName", "projects/"+testProject+"/locations/"+testRegion+"/jobs/purge")
-		req.Header.Set("X-CloudScheduler-ScheduleTime", tick.Format(time.RFC3339Nano))
-		purge(rec, req)
-		if rec.Code != http.StatusNoContent {
-			t.Fatalf("purge at %v: %d %s", tick, rec.Code, rec.Body)
-		}
-	}
 	coll, err := docstore.OpenCollection(ctx, env[todos.Env])
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer coll.Close()
-	stored := func() []string {
-		var ids []string
-		for _, td := range append(slices.Clone(al), bo...) {
-			err := coll.Get(ctx, &todo.Todo{ID: td.ID})
-			if err == nil {
-				ids = append(ids, td.ID)
-			} else if sdk.CodeOf(err) != sdk.CodeNotFound {
-				t.Fatalf("get %s: %v", td.ID, err)
+	todotest.ListsAndPurge(t, todotest.Store{
+		API:    todotest.New(t, api.URL),
+		Tokens: tokens,
+		Purge: func(tick time.Time) {
+			t.Helper()
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequestWithContext(ctx, "POST", "/", nil)
+			req.Header.Set("X-CloudScheduler-JobName", "projects/"+testProject+"/locations/"+testRegion+"/jobs/purge")
+			req.Header.Set("X-CloudScheduler-ScheduleTime", tick.Format(time.RFC3339Nano))
+			purge(rec, req)
+			if rec.Code != http.StatusNoContent {
+				t.Fatalf("purge at %v: %d %s", tick, rec.Code, rec.Body)
 			}
-		}
-		slices.Sort(ids)
-		return ids
-	}
-	except := func(gone ...string) []string {
-		var ids []string
-		for _, td := range append(slices.Clone(al), bo...) {
-			if !slices.Contains(gone, td.ID) {
-				ids = append(ids, td.ID)
+		},
+		Stored: func(ids []string) []string {
+			var held []string
+			for _, id := range ids {
+				err := coll.Get(ctx, &todo.Todo{ID: id})
+				if err == nil {
+					held = append(held, id)
+				} else if sdk.CodeOf(err) != sdk.CodeNotFound {
+					t.Fatalf("get %s: %v", id, err)
+				}
 			}
-		}
-		slices.Sort(ids)
-		return ids
-	}
-	firePurge(mid.Add(todo.PurgeAfter))
-	if got, want := stored(), except(al[2].ID, al[8].ID, bo[0].ID); !slices.Equal(got, want) {
-		t.Errorf("after the purge with cutoff %v the store holds %q; want %q (all but the three deleted before it)", mid, got, want)
-	}
-	firePurge(time.Now().Add(todo.PurgeAfter + time.Minute))
-	if got, want := stored(), except(al[2].ID, al[8].ID, bo[0].ID, al[5].ID); !slices.Equal(got, want) {
-		t.Errorf("after the second purge the store holds %q; want %q", got, want)
-	}
+			slices.Sort(held)
+			return held
+		},
+	})
 
 	// Every query the driver sent: served by a deployed index, never a scan.
 	spec := todos.CollectionSpec()

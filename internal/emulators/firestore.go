@@ -1,5 +1,5 @@
 // Package emulators starts the local stand-ins that integration tests share
-// and that no Go package embeds: today the gcloud Firestore emulator.
+// and that no Go package embeds: the gcloud Firestore emulator and Azurite.
 package emulators
 
 import (

@@ -3,20 +3,14 @@
 package azurefunc_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"github.com/faaskit/faas/sdk/provider"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/faaskit/faas/internal/emulators"
 	"github.com/faaskit/faas/providers/azurefunc/funchost"
 	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/providertest"
@@ -25,80 +19,21 @@ import (
 	_ "gocloud.dev/blob/azureblob"
 )
 
-// The well-known Azurite development account.
-const (
-	azuriteAccount = "devstoreaccount1"
-	azuriteKey     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
-
-// startAzurite runs Azurite's blob service on a free loopback port and
-// returns its host:port. It fails (not skips) when Azurite is missing.
-func startAzurite(t *testing.T) string {
-	t.Helper()
-	bin, err := filepath.Abs("../../.cache/azurite/node_modules/.bin/azurite-blob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("Azurite is not installed (%v): run scripts/install-azurite.sh (npm azurite 3.35.0 into .cache/azurite)", err)
-	}
-	cmd := exec.Command(bin, "--skipApiVersionCheck", "--inMemoryPersistence", "--disableTelemetry",
-		"--blobHost", "127.0.0.1", "--blobPort", "0")
-	cmd.Dir = t.TempDir() // Azurite writes its debug log and lock files here
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting Azurite: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	ready := regexp.MustCompile(`listens on http://(127\.0\.0\.1:\d+)`)
-	addr := make(chan string, 1)
-	out := &providertest.Output{}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			fmt.Fprintln(out, sc.Text())
-			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		close(addr)
-	}()
-	select {
-	case a, ok := <-addr:
-		if ok {
-			return a
-		}
-		t.Fatalf("Azurite exited:\n%s", out)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("Azurite did not report its blob endpoint within 60s:\n%s", out)
-	}
-	return ""
-}
-
 // TestAzureBlobBinding runs the built handler under funchost with its
 // records bucket bound to an azblob:// URL on Azurite, delivers a blob
 // event, and reads the handler's record back from Azurite: the handler's
 // default binder opens Azure Blob Storage through gocloud's azureblob.
 func TestAzureBlobBinding(t *testing.T) {
-	addr := startAzurite(t)
-	t.Setenv("AZURE_STORAGE_ACCOUNT", azuriteAccount)
-	t.Setenv("AZURE_STORAGE_KEY", azuriteKey)
+	addr := emulators.Azurite(t)
+	t.Setenv("AZURE_STORAGE_ACCOUNT", emulators.AzuriteAccount)
+	t.Setenv("AZURE_STORAGE_KEY", emulators.AzuriteKey)
 	ctx := t.Context()
 
-	cred, err := azblob.NewSharedKeyCredential(azuriteAccount, azuriteKey)
+	cred, err := azblob.NewSharedKeyCredential(emulators.AzuriteAccount, emulators.AzuriteKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := azblob.NewClientWithSharedKeyCredential(fmt.Sprintf("http://%s/%s", addr, azuriteAccount), cred, nil)
+	svc, err := azblob.NewClientWithSharedKeyCredential(fmt.Sprintf("http://%s/%s", addr, emulators.AzuriteAccount), cred, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +48,8 @@ func TestAzureBlobBinding(t *testing.T) {
 		provider.EnvVar(sdk.KindBucket, capp.RecordsBucket): url,
 		provider.EnvVar(sdk.KindBucket, capp.UploadsBucket): "mem://",
 		provider.EnvVar(sdk.KindTopic, capp.InboxTopic):     "mem://inbox",
-		"AZURE_STORAGE_ACCOUNT":                             azuriteAccount,
-		"AZURE_STORAGE_KEY":                                 azuriteKey,
+		"AZURE_STORAGE_ACCOUNT":                             emulators.AzuriteAccount,
+		"AZURE_STORAGE_KEY":                                 emulators.AzuriteKey,
 	}})
 	if err != nil {
 		t.Fatalf("funchost: %v\n%s", err, logs)
