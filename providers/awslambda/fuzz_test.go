@@ -176,6 +176,13 @@ func refDecode(in []byte, v any, useNumber bool) error {
 // an earlier event leaks into the next.
 func FuzzDecodeHTTPV2(f *testing.F) {
 	seed(f, httpV2Samples...)
+	// The pooled event's edges: nulls where it keeps storage, an empty
+	// authorizer, a null JWT description.
+	for _, in := range []string{`null`, `{"requestContext":null}`, `{"requestContext":{"authorizer":null}}`,
+		`{"requestContext":{"authorizer":{}}}`, `{"requestContext":{"authorizer":{"jwt":null}}}`,
+		`{"requestContext":{"authorizer":{"jwt":{"claims":{"sub":"a"},"scopes":null},"iam":null}}}`} {
+		f.Add([]byte(in))
+	}
 	prev, err := os.ReadFile(filepath.Join("testdata", "apigw-v2-request-jwt-authorizer.json"))
 	if err != nil {
 		f.Fatal(err)
@@ -195,10 +202,10 @@ func FuzzDecodeHTTPV2(f *testing.F) {
 			// them decoded as the events type does, unless they are
 			// what only the decoder takes (not all strings).
 			var jwt *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription
-			if e.hasJWT {
+			if e.hasJWT() {
 				jwt = &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{}
-				if len(e.jwt.Claims) > 0 && json.Unmarshal(e.jwt.Claims, &jwt.Claims) != nil ||
-					len(e.jwt.Scopes) > 0 && json.Unmarshal(e.jwt.Scopes, &jwt.Scopes) != nil {
+				if raw := e.auth.JWT; len(raw.Claims) > 0 && json.Unmarshal(raw.Claims, &jwt.Claims) != nil ||
+					len(raw.Scopes) > 0 && json.Unmarshal(raw.Scopes, &jwt.Scopes) != nil {
 					return
 				}
 			}

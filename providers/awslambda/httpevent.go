@@ -26,28 +26,73 @@ const (
 // the decoder does not find in its cache of recent ones.
 type v2Event struct {
 	ev events.APIGatewayV2HTTPRequest
-	// jwt holds requestContext.authorizer.jwt as sent: API Gateway
-	// passes claims as strings, but numbers, arrays and objects are kept
-	// too, and decoded only if the handler calls AuthorizerFrom.
-	jwt     rawJWT
-	hasJWT  bool
-	scratch []byte // the base64-decoded body
-	opts    json.Options
+	// wire is what the payload is decoded into: ev itself, inlined, except
+	// the authorizer, read into auth so that its JWT claims and scopes stay
+	// raw (API Gateway passes claims as strings, but numbers, arrays and
+	// objects are kept too, and decoded only if the handler calls
+	// AuthorizerFrom). A typed field does this at no cost per value, which
+	// a json.WithUnmarshalers option would not.
+	wire     v2Wire
+	auth     v2Authorizer
+	authDesc events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+	scratch  []byte // the base64-decoded body
+}
+
+// v2Wire is events.APIGatewayV2HTTPRequest with its requestContext's
+// authorizer replaced: a shallower field of the same JSON name wins.
+type v2Wire struct {
+	*events.APIGatewayV2HTTPRequest
+	RequestContext v2WireContext `json:"requestContext"`
+}
+
+type v2WireContext struct {
+	*events.APIGatewayV2HTTPRequestContext
+	Authorizer *v2Authorizer `json:"authorizer,omitempty"`
+}
+
+// v2Authorizer is events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+// with the JWT description kept raw.
+type v2Authorizer struct {
+	JWT     rawJWT                                                         `json:"jwt"`
+	Lambda  map[string]any                                                 `json:"lambda,omitempty"`
+	IAM     *events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription `json:"iam,omitempty"`
+	present bool                                                           // the event had an authorizer object
+}
+
+// v2AuthorizerFields is v2Authorizer without its UnmarshalJSONFrom method.
+type v2AuthorizerFields v2Authorizer
+
+// UnmarshalJSONFrom reads an authorizer object and notes that it was there
+// (null is handled by the pointer that holds it).
+func (a *v2Authorizer) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	a.present = true
+	return json.UnmarshalDecode(dec, (*v2AuthorizerFields)(a))
 }
 
 // rawJWT is an HTTP API JWT authorizer's claims and scopes, undecoded.
 type rawJWT struct {
-	Claims jsontext.Value `json:"claims"`
-	Scopes jsontext.Value `json:"scopes"`
+	Claims  jsontext.Value `json:"claims"`
+	Scopes  jsontext.Value `json:"scopes"`
+	present bool           // the event had a (non-null) jwt object
+}
+
+// rawJWTFields is rawJWT without its UnmarshalJSONFrom method.
+type rawJWTFields rawJWT
+
+// UnmarshalJSONFrom reads a jwt object raw and notes that it was there;
+// null leaves it absent, as it leaves the events type's pointer nil.
+func (j *rawJWT) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
+		return err
+	}
+	j.present = true
+	return json.UnmarshalDecode(dec, (*rawJWTFields)(j))
 }
 
 var v2Pool = sync.Pool{New: func() any { return newV2Event() }}
 
-func newV2Event() *v2Event {
-	e := &v2Event{}
-	e.opts = json.WithUnmarshalers(json.UnmarshalFromFunc(e.unmarshalJWT))
-	return e
-}
+func newV2Event() *v2Event { return &v2Event{} }
 
 func getV2Event() *v2Event { return v2Pool.Get().(*v2Event) }
 
@@ -58,7 +103,7 @@ func putV2Event(e *v2Event) {
 }
 
 // reset empties e for the next event, keeping the storage of its maps,
-// slices and authorizer (an absent one thus reads as empty, not nil).
+// slices and raw JWT (an absent authorizer thus reads as empty, not nil).
 func (e *v2Event) reset() {
 	ev := &e.ev
 	h, q, p, s, c := ev.Headers, ev.QueryStringParameters, ev.PathParameters, ev.StageVariables, ev.Cookies
@@ -70,14 +115,13 @@ func (e *v2Event) reset() {
 	clear(p)
 	clear(s)
 	clear(c)
-	auth := ev.RequestContext.Authorizer
-	if auth != nil {
-		// The JWT description stays empty: unmarshalJWT fills e.jwt.
-		*auth = events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: auth.JWT}
-	}
+	hadAuth := ev.RequestContext.Authorizer != nil
 	*ev = events.APIGatewayV2HTTPRequest{Headers: h, QueryStringParameters: q, PathParameters: p, StageVariables: s, Cookies: c[:0]}
-	ev.RequestContext.Authorizer = auth
-	e.jwt.Claims, e.jwt.Scopes, e.hasJWT = e.jwt.Claims[:0], e.jwt.Scopes[:0], false
+	e.auth = v2Authorizer{JWT: rawJWT{Claims: e.auth.JWT.Claims[:0], Scopes: e.auth.JWT.Scopes[:0]}}
+	e.authDesc = events.APIGatewayV2HTTPRequestContextAuthorizerDescription{}
+	if hadAuth {
+		ev.RequestContext.Authorizer = &e.authDesc
+	}
 	if cap(e.scratch) > 1<<20 {
 		e.scratch = nil // do not pin large bodies
 	}
@@ -85,10 +129,27 @@ func (e *v2Event) reset() {
 
 // decode fills e from payload.
 func (e *v2Event) decode(payload []byte) error {
-	if err := json.Unmarshal(payload, &e.ev, e.opts); err != nil {
+	// Set each time: a null payload or requestContext zeroes these.
+	e.wire.APIGatewayV2HTTPRequest = &e.ev
+	e.wire.RequestContext.APIGatewayV2HTTPRequestContext = &e.ev.RequestContext
+	e.wire.RequestContext.Authorizer = &e.auth
+	err := json.Unmarshal(payload, &e.wire)
+	switch a := e.wire.RequestContext.Authorizer; {
+	case a == nil:
+		e.ev.RequestContext.Authorizer = nil // "authorizer": null
+	case a.present:
+		e.authDesc.Lambda, e.authDesc.IAM = a.Lambda, a.IAM
+		e.ev.RequestContext.Authorizer = &e.authDesc
+	}
+	if err != nil {
 		return decodeError("HTTP API", err)
 	}
 	return nil
+}
+
+// hasJWT reports whether the event had a JWT authorizer description.
+func (e *v2Event) hasJWT() bool {
+	return e.wire.RequestContext.Authorizer != nil && e.auth.present && e.auth.JWT.present
 }
 
 // decodeV1 decodes a REST API (v1 proxy) event; numbers in its authorizer
@@ -108,10 +169,4 @@ func decodeALB(payload []byte) (*events.ALBTargetGroupRequest, error) {
 		return nil, decodeError("ALB", err)
 	}
 	return ev, nil
-}
-
-// unmarshalJWT keeps the JWT authorizer's claims and scopes raw in e.
-func (e *v2Event) unmarshalJWT(dec *jsontext.Decoder, _ *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription) error {
-	e.hasJWT = true
-	return json.UnmarshalDecode(dec, &e.jwt)
 }

@@ -56,7 +56,8 @@ func requestV2(ctx context.Context, st *httpState, e *v2Event) (*http.Request, e
 	// event: its URI, the Cookie header and the raw JWT claims and scopes.
 	var a strings.Builder
 	uri := ev.RawPath != "" && u.EscapedPath() == ev.RawPath
-	size := len(e.jwt.Claims) + len(e.jwt.Scopes)
+	jwt := &e.auth.JWT
+	size := len(jwt.Claims) + len(jwt.Scopes)
 	if uri {
 		size += len(ev.RawPath) + 1 + len(ev.RawQueryString)
 	}
@@ -89,11 +90,11 @@ func requestV2(ctx context.Context, st *httpState, e *v2Event) (*http.Request, e
 		spare[0] = a.String()[start:]
 		p.header["Cookie"] = spare[:1:1]
 	}
-	if e.hasJWT && len(e.jwt.Claims) > 0 {
+	if e.hasJWT() && len(jwt.Claims) > 0 {
 		start := a.Len()
-		a.Write(e.jwt.Claims)
+		a.Write(jwt.Claims)
 		mid := a.Len()
-		a.Write(e.jwt.Scopes)
+		a.Write(jwt.Scopes)
 		all := a.String()
 		st.auth.raw, st.auth.scopes = all[start:mid], all[mid:]
 	}
