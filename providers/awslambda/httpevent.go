@@ -147,10 +147,10 @@ func (e *v2Event) decode(payload []byte) error {
 	return nil
 }
 
-// hasJWT reports whether the event had a JWT authorizer description.
-func (e *v2Event) hasJWT() bool {
-	return e.wire.RequestContext.Authorizer != nil && e.auth.present && e.auth.JWT.present
-}
+// hasJWT reports whether the event had a JWT authorizer description (one
+// is only read inside an authorizer object, which duplicates and null
+// cannot follow).
+func (e *v2Event) hasJWT() bool { return e.auth.JWT.present }
 
 // decodeV1 decodes a REST API (v1 proxy) event; numbers in its authorizer
 // context stay exact (json.Number).

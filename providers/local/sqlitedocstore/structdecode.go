@@ -231,13 +231,23 @@ func setInt(p *structPlans, v reflect.Value, val any) bool {
 func setTime(_ *structPlans, v reflect.Value, val any) bool {
 	switch t := val.(type) {
 	case time.Time:
-		v.Set(reflect.ValueOf(t))
+		storeTime(v, t)
 	case nil:
-		v.Set(reflect.ValueOf(time.Time{}))
+		storeTime(v, time.Time{})
 	default:
 		return false
 	}
 	return true
+}
+
+// storeTime sets the time.Time v to t, without boxing t when v is
+// addressable (as struct fields decoded in place are).
+func storeTime(v reflect.Value, t time.Time) {
+	if v.CanAddr() {
+		*v.Addr().Interface().(*time.Time) = t
+		return
+	}
+	v.Set(reflect.ValueOf(t))
 }
 
 func setInterface(_ *structPlans, v reflect.Value, val any) bool {

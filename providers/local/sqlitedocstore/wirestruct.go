@@ -86,11 +86,7 @@ func (wp *wireParser) fieldInto(p *structPlans, f fieldPlan, v reflect.Value) bo
 		return true
 	case c == '{' && f.kind == fieldTime:
 		if t, ok := wp.rfc3339Time(); ok {
-			if v.CanAddr() {
-				*v.Addr().Interface().(*time.Time) = t // no boxing, unlike v.Set(reflect.ValueOf(t))
-			} else {
-				v.Set(reflect.ValueOf(t))
-			}
+			storeTime(v, t)
 			return true
 		}
 	case c == '{' && f.kind == fieldStruct:
