@@ -165,20 +165,28 @@ run_phase() { # run_phase TARGET PHASE FILE
 	log "$target: $phase: $file against $URL"
 	(cd "$WEB" && E2E_BASE_URL="$URL" E2E_TARGET="$target" E2E_PHASE="$phase" \
 		E2E_STATE_FILE="$ART/$target-state.json" \
-		timeout 900 node --test --test-reporter=spec --test-concurrency=1 "$file")
+		timeout 900 node --test --test-reporter=spec --test-concurrency=1 "$file") 2>&1 | tee "$ART/$target-$phase.txt"
 }
 
 passed=0
 failed=0
 results=()
-record() { # record NAME STATUS
-	if [ "$2" -eq 0 ]; then
+details=()
+record() { # record NAME STATUS [FILE...]: the files' tails are repeated in the summary on failure
+	local name=$1 status=$2 f
+	shift 2
+	if [ "$status" -eq 0 ]; then
 		passed=$((passed + 1))
-		results+=("ok      $1")
-	else
-		failed=$((failed + 1))
-		results+=("FAILED  $1")
+		results+=("ok      $name")
+		return
 	fi
+	failed=$((failed + 1))
+	results+=("FAILED  $name")
+	# CI keeps only the end of the output: say why once more there.
+	for f in "$@"; do
+		[ -s "$f" ] && details+=("--- $name: the end of $f" "$(tail -n 10 "$f")")
+	done
+	return 0
 }
 
 run_target() {
@@ -193,7 +201,7 @@ run_target() {
 	fi
 	local rc=0
 	run_phase "$target" main e2e/main.test.mjs || rc=$?
-	record "$target: main" $rc
+	record "$target: main" $rc "$ART/$target-main.txt" "$ART/$target-server-main.log"
 	stop_server
 	if [ $rc -ne 0 ]; then
 		log "$target: server log: $ART/$target-server-main.log"
@@ -207,7 +215,7 @@ run_target() {
 	fi
 	rc=0
 	run_phase "$target" after-restart e2e/after-restart.test.mjs || rc=$?
-	record "$target: after-restart" $rc
+	record "$target: after-restart" $rc "$ART/$target-after-restart.txt" "$ART/$target-server-after-restart.log"
 	stop_server
 	[ $rc -eq 0 ] || log "$target: server log: $ART/$target-server-after-restart.log"
 }
@@ -224,7 +232,7 @@ run_walkthrough() {
 	local rc=0
 	log "$target: walkthrough: README curl walk-through against $URL"
 	WALKTHROUGH_FAAS=${E2E_FAAS:-} "$ROOT/scripts/walkthrough.sh" "$URL" >"$ART/$target-walkthrough.txt" 2>&1 || rc=$?
-	record "$target: README walk-through" $rc
+	record "$target: README walk-through" $rc "$ART/$target-walkthrough.txt" "$ART/$target-server-walkthrough.log"
 	stop_server
 	if [ $rc -ne 0 ]; then
 		tail -n 20 "$ART/$target-walkthrough.txt" >&2
@@ -249,5 +257,6 @@ fi
 
 echo
 printf '%s\n' "${results[@]}"
+[ ${#details[@]} -eq 0 ] || printf '%s\n' "${details[@]}"
 echo "e2e: $passed passed, $failed failed"
 [ $failed -eq 0 ]
