@@ -23,7 +23,7 @@
 # 600: the first `go run` compiles everything), E2E_KEEP_DATA=1 keeps the
 # data directories, E2E_FAAS replaces `go run ./cmd/faas` (e.g. a built
 # faas binary), E2E_STATS_TIMEOUT_MS how long the statistics may lag
-# (default 5000).
+# (default 15000).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

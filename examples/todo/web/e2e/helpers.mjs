@@ -20,7 +20,7 @@ export function setPhase(p) {
     if (f.startsWith(`${TARGET}-${PHASE}-`) && f.endsWith('.png')) rmSync(ARTIFACTS + f)
   }
 }
-export const STATS_TIMEOUT_MS = Number(process.env.E2E_STATS_TIMEOUT_MS || 5000)
+export const STATS_TIMEOUT_MS = Number(process.env.E2E_STATS_TIMEOUT_MS || 15000)
 export const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
 export const STATE_FILE = process.env.E2E_STATE_FILE || `${ARTIFACTS}${TARGET}-state.json`
 mkdirSync(ARTIFACTS, { recursive: true })
