@@ -16,7 +16,8 @@
 #   fuzz: ok   providers/awslambda FuzzDecodeSQS   10s  execs 52114  new 3
 #   fuzz: FAIL providers/gcf FuzzDecodeBlob  (go test's report follows)
 #   fuzz: SKIP providers/gcf FuzzCloudEvent  (FUZZTIME ran out while go test
-#              replayed the seed and cached corpus; nothing was fuzzed)
+#              replayed the seed and cached corpus, and so did three times
+#              FUZZTIME on a second try; nothing was fuzzed)
 #
 # A finding is written by go test to <package>/testdata/fuzz/<target>/ and
 # replays in every later `go test` of that package until it is fixed.
@@ -34,6 +35,20 @@ else
 fi
 [ ${#pkgs[@]} -gt 0 ] || { echo "fuzz: no fuzz targets found" >&2; exit 1; }
 
+# replayed_out: go test gave up because the budget ended before its
+# baseline coverage run over the corpus did; no input failed, none was fuzzed.
+replayed_out() { grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input written' "$out"; }
+
+# retry_budget 10s -> 30s: three times a -fuzztime of whole ms, s, m or
+# iterations (Nx); anything else is kept as it is.
+retry_budget() {
+  local n=${1%%[a-z]*} unit=${1##*[0-9]}
+  case $n$unit in
+  "$1") [[ $n =~ ^[0-9]+$ ]] && [[ $unit =~ ^(ms|s|m|x)$ ]] && echo "$((n * 3))$unit" || echo "$1" ;;
+  *) echo "$1" ;;
+  esac
+}
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 failed=0 ran=0 skipped=0
@@ -42,15 +57,28 @@ for pkg in "${pkgs[@]}"; do
   mapfile -t targets < <(grep -ho '^func Fuzz[A-Za-z0-9_]*(f \*testing\.F)' "$pkg"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/' | sort -u)
   for t in "${targets[@]}"; do
     ran=$((ran + 1))
-    if go test -run '^$' -fuzz "^$t\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" "./$pkg" >"$out" 2>&1; then
+    budget=$FUZZTIME
+    while :; do
+      rc=0
+      go test -run '^$' -fuzz "^$t\$" -fuzztime "$budget" -fuzzminimizetime "$FUZZMINIMIZETIME" "./$pkg" >"$out" 2>&1 || rc=$?
+      # The budget ended while go test replayed the corpus: once, give it
+      # three times as long, so that the target is fuzzed after all.
+      if [ $rc -ne 0 ] && [ "$budget" = "$FUZZTIME" ] && replayed_out; then
+        budget=$(retry_budget "$FUZZTIME")
+        printf 'fuzz: ...  %s %s  (the corpus replay outlasted %s; again with %s)\n' "$pkg" "$t" "$FUZZTIME" "$budget"
+        continue
+      fi
+      break
+    done
+    if [ $rc -eq 0 ]; then
       # The last progress line: "fuzz: elapsed: 10s, execs: 52114 (5210/sec), new interesting: 3 (total: 12)".
       stats=$(grep '^fuzz: elapsed' "$out" | tail -1 | sed -n 's/^fuzz: elapsed: \([^,]*\), execs: \([0-9]*\).*new interesting: \([0-9]*\).*/\1  execs \2  new \3/p')
       printf 'fuzz: ok   %s %s  %s\n' "$pkg" "$t" "${stats:-$FUZZTIME}"
-    elif grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input written' "$out"; then
+    elif replayed_out; then
       # go test gives up when FUZZTIME ends before its baseline coverage
       # run over the corpus does: no input failed, none was fuzzed either.
       skipped=$((skipped + 1))
-      printf 'fuzz: SKIP %s %s  (FUZZTIME %s ended during the corpus replay; raise it)\n' "$pkg" "$t" "$FUZZTIME"
+      printf 'fuzz: SKIP %s %s  (%s ended during the corpus replay too; raise FUZZTIME)\n' "$pkg" "$t" "$budget"
     else
       failed=$((failed + 1))
       printf 'fuzz: FAIL %s %s\n' "$pkg" "$t"
