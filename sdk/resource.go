@@ -193,7 +193,8 @@ type CollectionOptions struct {
 	// needs (see CollectionSpec).
 	Indexes []Index
 	// ExpiryField, if set, names a time field after which a document may be
-	// deleted by the backend (DynamoDB TTL, Firestore TTL policy, a Mongo
+	// deleted by the backend (DynamoDB TTL, on an epoch-seconds copy that
+	// the AWS shim writes beside the field; a Firestore TTL policy; a Mongo
 	// TTL index). Expiry is lazy on every backend: queries must still
 	// filter out expired documents.
 	ExpiryField string

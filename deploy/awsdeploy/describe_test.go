@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,6 +25,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/faaskit/faas/deploy"
+	"github.com/faaskit/faas/providers/awslambda/dynamottl"
 )
 
 // testEnv connects like the deployer does, for the tests' own describes.
@@ -96,11 +98,20 @@ func checkDeployed(t *testing.T, p Provider, tg *deploy.Target, out *deploy.Outp
 	doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
 	checkNoStar(t, "todo-dev-fn", doc)
 
-	// Tables: the declared key.
-	for name, key := range map[string]string{"todo-dev-todos": "id", "todo-dev-stats": "user"} {
+	// Tables: the declared key, and TTL on the epoch-seconds shadow of the
+	// stats' expiry field (the to-dos declare none).
+	for name, want := range map[string]struct{ key, ttl string }{"todo-dev-todos": {"id", ""}, "todo-dev-stats": {"user", dynamottl.Attribute}} {
 		d := must(e.c.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}))
-		if hashKey(d.Table.KeySchema) != key {
-			t.Errorf("table %s key %v; want %s", name, d.Table.KeySchema, key)
+		if hashKey(d.Table.KeySchema) != want.key {
+			t.Errorf("table %s key %v; want %s", name, d.Table.KeySchema, want.key)
+		}
+		ttl := must(e.c.ddb.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})).TimeToLiveDescription
+		got := ""
+		if ttl != nil && ttl.TimeToLiveStatus == ddbtypes.TimeToLiveStatusEnabled {
+			got = aws.ToString(ttl.AttributeName)
+		}
+		if got != want.ttl {
+			t.Errorf("table %s has TTL on %q; want %q", name, got, want.ttl)
 		}
 	}
 

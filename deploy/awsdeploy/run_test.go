@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/faaskit/faas/examples/todo/todotest"
 	"io"
 	"maps"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,11 +24,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/faaskit/faas/examples/todo/todotest"
+	"github.com/faaskit/faas/providers/awslambda/dynamottl"
 	"github.com/faaskit/faas/providers/awslambda/lambdahost"
 	"github.com/faaskit/faas/sdk"
 )
@@ -156,6 +160,31 @@ func TestDeployedConfigRuns(t *testing.T) {
 	expect("stats", st, body, 200, `{"created":1,"completed":1,"deleted":0}`)
 	st, body = call("GET", "/api/todos?limit=1", alice, "", "")
 	expect("list all, first page", st, body, 200, `"title":"Buy milk"`)
+
+	// The stats table's TTL is on faas_ttl: the deployed bootstrap wrote it
+	// beside every event record's expires_at, in epoch seconds.
+	items := must(e.c.ddb.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(e.table("stats"))})).Items
+	records := 0
+	for _, it := range items {
+		exp, ok := it["expires_at"].(*ddbtypes.AttributeValueMemberS)
+		if !ok {
+			if _, has := it[dynamottl.Attribute]; has {
+				t.Errorf("stats item %v has %s but no expiry", it["user"], dynamottl.Attribute)
+			}
+			continue
+		}
+		records++
+		at, err := time.Parse(time.RFC3339Nano, exp.Value)
+		if err != nil {
+			t.Fatalf("expires_at %q: %v", exp.Value, err)
+		}
+		if n, ok := it[dynamottl.Attribute].(*ddbtypes.AttributeValueMemberN); !ok || n.Value != strconv.FormatInt(at.Unix(), 10) {
+			t.Errorf("event record %v: %s = %#v; want the Number %d (expires_at %s)", it["user"], dynamottl.Attribute, it[dynamottl.Attribute], at.Unix(), exp.Value)
+		}
+	}
+	if records != 2 {
+		t.Errorf("the stats table holds %d event records; want 2 (one per event counted)", records)
+	}
 
 	motoRecorder(t, "stop-recording")
 	ops := dynamoCalls(t, e.table("todos"))

@@ -12,6 +12,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/faaskit/faas/deploy"
+	"github.com/faaskit/faas/providers/awslambda/dynamottl"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -126,9 +127,9 @@ func planTable(ctx context.Context, e *env, r sdk.ResourceManifest) ([]step, err
 	if d := ttl.TimeToLiveDescription; d != nil && (d.TimeToLiveStatus == ddbtypes.TimeToLiveStatusEnabled || d.TimeToLiveStatus == ddbtypes.TimeToLiveStatusEnabling) {
 		oldTTL = aws.ToString(d.AttributeName)
 	}
-	if oldTTL != r.ExpiryField {
-		diffs = append(diffs, deploy.Diff{Field: "ttl", Old: orNone(oldTTL), New: orNone(r.ExpiryField)})
-		fixes = append(fixes, func(ctx context.Context) error { return setTTL(ctx, e, name, oldTTL, r.ExpiryField) })
+	if want := ttlAttribute(r); oldTTL != want {
+		diffs = append(diffs, deploy.Diff{Field: "ttl", Old: orNone(oldTTL), New: orNone(want)})
+		fixes = append(fixes, func(ctx context.Context) error { return setTTL(ctx, e, name, oldTTL, want) })
 	}
 	if len(diffs) == 0 {
 		return nil, nil
@@ -178,7 +179,19 @@ func createTable(ctx context.Context, e *env, name string, r sdk.ResourceManifes
 	if err := waitTableActive(ctx, e, name); err != nil {
 		return err
 	}
-	return setTTL(ctx, e, name, "", r.ExpiryField)
+	return setTTL(ctx, e, name, "", ttlAttribute(r))
+}
+
+// ttlAttribute is the attribute the table's TTL is set on: not the expiry
+// field itself, which gocloud.dev stores as an RFC 3339 string that TTL
+// ignores, but its epoch-seconds shadow, which the bootstrap's DynamoDB
+// client writes beside it (package dynamottl). "" when r declares no
+// expiry.
+func ttlAttribute(r sdk.ResourceManifest) string {
+	if r.ExpiryField == "" {
+		return ""
+	}
+	return dynamottl.Attribute
 }
 
 // setTTL moves the table's TTL attribute from old to want ("" for none).

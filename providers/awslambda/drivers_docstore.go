@@ -5,9 +5,52 @@ package awslambda
 // DynamoDB collections: FAAS_COLLECTION_<NAME>=dynamodb://table?partition_key=id
 // (see "Drivers" in doc.go).
 import (
-	_ "gocloud.dev/docstore/awsdynamodb/v2"
+	"context"
+	"fmt"
+	"net/url"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	gcaws "gocloud.dev/aws"
+	"gocloud.dev/docstore"
+	awsdynamodb "gocloud.dev/docstore/awsdynamodb/v2"
+
+	"github.com/faaskit/faas/providers/awslambda/dynamottl"
 	"github.com/faaskit/faas/sdk"
 )
 
-func init() { linkedDrivers[sdk.KindCollection] = "gocloud.dev/docstore/awsdynamodb/v2" }
+func init() {
+	linkedDrivers[sdk.KindCollection] = "gocloud.dev/docstore/awsdynamodb/v2"
+	expiringOpeners[awsdynamodb.Scheme] = openExpiring
+}
+
+// openExpiring opens a dynamodb:// URL as gocloud.dev's URL opener does
+// (the same parameters), with the dynamottl middleware on the client, so
+// that the table's TTL, set on dynamottl.Attribute, sees the expiry.
+func openExpiring(ctx context.Context, u *url.URL, expiryField string) (*docstore.Collection, error) {
+	q := u.Query()
+	table, pk, sk := u.Host, q.Get("partition_key"), q.Get("sort_key")
+	opts := &awsdynamodb.Options{
+		AllowScans:     q.Get("allow_scans") == "true",
+		RevisionField:  q.Get("revision_field"),
+		ConsistentRead: q.Get("consistent_read") == "true",
+	}
+	for _, k := range []string{"partition_key", "sort_key", "allow_scans", "revision_field", "consistent_read"} {
+		q.Del(k)
+	}
+	switch {
+	case pk == "":
+		return nil, fmt.Errorf("awslambda: open collection %s: partition_key is required", u)
+	case table == "":
+		return nil, fmt.Errorf("awslambda: open collection %s: the URL's host must be the table name", u)
+	case u.Path != "":
+		return nil, fmt.Errorf("awslambda: open collection %s: the URL must have no path, only the table as its host", u)
+	}
+	cfg, err := gcaws.V2ConfigFromURLParams(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("awslambda: open collection %s: %w", u, err)
+	}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, dynamottl.Middleware(table, expiryField))
+	})
+	return awsdynamodb.OpenCollection(db, table, pk, sk, opts)
+}

@@ -1,0 +1,103 @@
+package awslambda
+
+import (
+	"context"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/faaskit/faas/internal/emulators"
+	"github.com/faaskit/faas/providers/awslambda/dynamottl"
+	"github.com/faaskit/faas/sdk"
+	"github.com/faaskit/faas/sdk/provider"
+)
+
+// TestSetupBindsExpiringCollections runs the bootstrap's setup on an app
+// whose collections live in one DynamoDB table in moto, as the deployer
+// binds them: the collection that declares an expiry field writes the
+// Number attribute the table's TTL is set on; the one that does not, and
+// an unbound one, behave as the default binder has them.
+func TestSetupBindsExpiringCollections(t *testing.T) {
+	endpoint := emulators.Moto(t)
+	ctx := t.Context()
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(endpoint)}
+	ddb := dynamodb.NewFromConfig(cfg)
+	for _, table := range []string{"records", "plain"} {
+		if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
+			TableName:            aws.String(table),
+			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
+			BillingMode:          ddbtypes.BillingModePayPerRequest,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	params := "?endpoint=" + endpoint + "&region=us-east-1&partition_key=id"
+	env := map[string]string{
+		"AWS_ACCESS_KEY_ID":                            "test",
+		"AWS_SECRET_ACCESS_KEY":                        "test",
+		provider.EnvVar(sdk.KindCollection, "records"): "dynamodb://records" + params,
+		provider.EnvVar(sdk.KindCollection, "plain"):   "dynamodb://plain" + params,
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var records, plain, unbound *sdk.Collection
+	newApp := func() *sdk.App {
+		app := sdk.New("ttl", nil)
+		records = app.Collection("records", &sdk.CollectionOptions{ExpiryField: "expires_at"})
+		plain = app.Collection("plain", nil)
+		unbound = app.Collection("unbound", nil)
+		app.Schedule("tick", "rate(1 hour)", func(context.Context, *sdk.ScheduleEvent) error { return nil }, nil)
+		return app
+	}
+	if _, err := setup(newApp, os.LookupEnv, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	type record struct {
+		ID        string    `docstore:"id"`
+		ExpiresAt time.Time `docstore:"expires_at"`
+	}
+	at := time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, c := range []struct {
+		coll *sdk.Collection
+		want string // faas_ttl, "" for none
+	}{
+		{records, strconv.FormatInt(at.Unix(), 10)},
+		{plain, ""},
+	} {
+		coll, err := c.coll.Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := coll.Create(ctx, &record{ID: "r", ExpiresAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		back := &record{ID: "r"}
+		if err := coll.Get(ctx, back); err != nil || !back.ExpiresAt.Equal(at) {
+			t.Errorf("%s: Get = %+v, %v", c.coll.Name(), back, err)
+		}
+		out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(c.coll.Name()), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "r"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if n, ok := out.Item[dynamottl.Attribute].(*ddbtypes.AttributeValueMemberN); ok {
+			got = n.Value
+		}
+		if got != c.want {
+			t.Errorf("%s: the stored item's %s = %q, want %q", c.coll.Name(), dynamottl.Attribute, got, c.want)
+		}
+	}
+	if _, err := unbound.Open(ctx); err == nil || !strings.Contains(err.Error(), provider.EnvVar(sdk.KindCollection, "unbound")) {
+		t.Errorf("an unbound collection opened with %v; want an error naming its variable", err)
+	}
+}
