@@ -15,9 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/faaskit/faas/deploy"
+	"github.com/faaskit/faas/providers/awslambda/dynamottl"
 	"github.com/faaskit/faas/sdk"
 )
 
@@ -182,6 +186,28 @@ func TestDeployLifecycle(t *testing.T) {
 	checkOps(t, "memory change", ops, map[string]int{"Lambda.UpdateFunctionConfiguration": 1, "S3.PutObject": 1, "S3.DeleteObject": 1})
 	if len(pl.Changes) != 1 || pl.Changes[0].String() != "~ lambda-function todo-dev-stats (memory_mb: 256 → 512)" {
 		t.Errorf("memory change plan: %v", pl.Changes)
+	}
+
+	// A table whose TTL is on the expiry field itself, as deploys before
+	// dynamottl left it, moves to faas_ttl: two TTL updates, nothing else.
+	e := testEnv(t, p, tg)
+	stats := aws.String("todo-dev-stats")
+	for _, spec := range []ddbtypes.TimeToLiveSpecification{{AttributeName: aws.String(dynamottl.Attribute), Enabled: aws.Bool(false)}, {AttributeName: aws.String("expires_at"), Enabled: aws.Bool(true)}} {
+		if _, err := e.c.ddb.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{TableName: stats, TimeToLiveSpecification: &spec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pl, _, ops, err = deployOnce(t, p, c, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOps(t, "TTL move", ops, map[string]int{"DynamoDB.UpdateTimeToLive": 2, "S3.PutObject": 1, "S3.DeleteObject": 1})
+	if len(pl.Changes) != 1 || pl.Changes[0].String() != "~ dynamodb-table todo-dev-stats (ttl: expires_at → faas_ttl)" {
+		t.Errorf("TTL move plan: %v", pl.Changes)
+	}
+	ttl := must(e.c.ddb.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: stats})).TimeToLiveDescription
+	if aws.ToString(ttl.AttributeName) != dynamottl.Attribute || ttl.TimeToLiveStatus != ddbtypes.TimeToLiveStatusEnabled {
+		t.Errorf("after the TTL move: %s on %s", ttl.TimeToLiveStatus, aws.ToString(ttl.AttributeName))
 	}
 
 	// Outputs reads the same outputs back.

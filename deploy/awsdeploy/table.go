@@ -205,6 +205,12 @@ func setTTL(ctx context.Context, e *env, name, old, want string) error {
 		return nil
 	}
 	_, err := e.c.ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: &name, TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: aws.String(want), Enabled: aws.Bool(true)}})
+	if err != nil && old != "" && errorCode(err, "ValidationException") {
+		// DynamoDB takes up to an hour to settle a TTL change and refuses
+		// another one meanwhile: the old attribute's TTL is off, the new
+		// one's can be turned on by a later deploy.
+		return fmt.Errorf("turning TTL on for %s.%s right after turning it off for %s (DynamoDB allows one TTL change per table in an hour; run faas deploy again later): %w", name, want, old, err)
+	}
 	return err
 }
 
