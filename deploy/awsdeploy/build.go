@@ -187,7 +187,7 @@ const (
 	SelectTag = "faas.aws.select"
 	// BlobTag links gocloud.dev/blob/s3blob (s3:// buckets).
 	BlobTag = "faas.aws.blob"
-	// DocstoreTag links gocloud.dev/docstore/awsdynamodb/v2 (dynamodb:// collections).
+	// DocstoreTag links gocloud.dev/docstore/awsdynamodb/v2 (dynamodb:// and dynamodb+ttl:// collections).
 	DocstoreTag = "faas.aws.docstore"
 	// PubSubTag links gocloud.dev/pubsub/awssnssqs (awssns:// and awssqs:// topics).
 	PubSubTag = "faas.aws.pubsub"

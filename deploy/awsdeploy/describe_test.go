@@ -67,7 +67,7 @@ func checkDeployed(t *testing.T, p Provider, tg *deploy.Target, out *deploy.Outp
 			"FAAS_FUNCTION":             f.Name,
 			"FAAS_BUCKET_ATTACHMENTS":   "s3://" + e.bucket("attachments") + "?region=us-east-1",
 			"FAAS_COLLECTION_TODOS":     "dynamodb://todo-dev-todos?partition_key=id",
-			"FAAS_COLLECTION_STATS":     "dynamodb://todo-dev-stats?partition_key=user",
+			"FAAS_COLLECTION_STATS":     "dynamodb+ttl://todo-dev-stats?partition_key=user&ttl_field=expires_at",
 			"FAAS_TOPIC_EVENTS":         "awssns:///arn:aws:sns:us-east-1:123456789012:todo-dev-events?region=us-east-1",
 			"FAAS_AUTH_ISSUER":          out.Issuer,
 			"FAAS_AUTH_AUDIENCE":        out.ClientID,

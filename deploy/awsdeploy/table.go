@@ -3,6 +3,7 @@ package awsdeploy
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -257,7 +258,13 @@ func destroyTables(ctx context.Context, e *env, deleteData bool, res *deploy.Des
 
 // collectionURL is a collection's gocloud URL. awsdynamodb reads the
 // table's indexes with DescribeTable when it opens the collection, so its
-// query planner uses the declared GSIs.
+// query planner uses the declared GSIs. A collection with an expiry field
+// is bound under dynamottl.Scheme, which the bootstrap opens with a client
+// that writes the TTL attribute.
 func (e *env) collectionURL(r sdk.ResourceManifest) string {
-	return "dynamodb://" + e.table(r.Name) + "?partition_key=" + strings.TrimSpace(r.KeyField)
+	u := "dynamodb://" + e.table(r.Name) + "?partition_key=" + url.QueryEscape(strings.TrimSpace(r.KeyField))
+	if r.ExpiryField != "" {
+		u = dynamottl.Scheme + strings.TrimPrefix(u, "dynamodb") + "&ttl_field=" + url.QueryEscape(r.ExpiryField)
+	}
+	return u
 }

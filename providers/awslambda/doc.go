@@ -36,9 +36,10 @@
 // URL openers: s3blob (FAAS_BUCKET_<NAME>=s3://…), docstore/awsdynamodb/v2
 // (FAAS_COLLECTION_<NAME>=dynamodb://…) and pubsub/awssnssqs
 // (FAAS_TOPIC_<NAME>=awssns:///… or awssqs://…). A DynamoDB collection
-// that declares an expiry field is opened with the same URL parameters but
-// its own client, whose dynamottl middleware writes the epoch-seconds copy
-// of the expiry that the table's TTL reads. Each driver brings its
+// that declares an expiry field is bound as dynamodb+ttl://…&ttl_field=F:
+// the same parameters, opened with a client whose dynamottl middleware
+// writes the epoch-seconds copy of F that the table's TTL reads. Each
+// driver brings its
 // service client, whose code and package initialisation cost zip size and
 // cold-start time, so a bootstrap links only the drivers for the resource
 // kinds its app declares. Build tags select them: a build with

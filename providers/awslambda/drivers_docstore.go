@@ -2,8 +2,9 @@
 
 package awslambda
 
-// DynamoDB collections: FAAS_COLLECTION_<NAME>=dynamodb://table?partition_key=id
-// (see "Drivers" in doc.go).
+// DynamoDB collections: FAAS_COLLECTION_<NAME>=dynamodb://table?partition_key=id,
+// or dynamodb+ttl://…&ttl_field=F for one whose expiry field F the table's
+// TTL should see (see "Drivers" in doc.go).
 import (
 	"context"
 	"fmt"
@@ -20,12 +21,31 @@ import (
 
 func init() {
 	linkedDrivers[sdk.KindCollection] = "gocloud.dev/docstore/awsdynamodb/v2"
-	expiringOpeners[awsdynamodb.Scheme] = openExpiring
+	docstore.DefaultURLMux().RegisterCollection(dynamottl.Scheme, ttlOpener{})
 }
 
-// openExpiring opens a dynamodb:// URL as gocloud.dev's URL opener does
-// (the same parameters), with the dynamottl middleware on the client, so
-// that the table's TTL, set on dynamottl.Attribute, sees the expiry.
+// ttlOpener opens dynamottl.Scheme URLs.
+type ttlOpener struct{}
+
+// OpenCollectionURL implements docstore.CollectionURLOpener: the URL's
+// ttl_field names the expiry field; its other parameters are those of
+// gocloud.dev's dynamodb:// URLs.
+func (ttlOpener) OpenCollectionURL(ctx context.Context, u *url.URL) (*docstore.Collection, error) {
+	q := u.Query()
+	field := q.Get("ttl_field")
+	if field == "" {
+		return nil, fmt.Errorf("awslambda: open collection %s: ttl_field (the expiry field) is required", u)
+	}
+	q.Del("ttl_field")
+	v := *u
+	v.RawQuery = q.Encode()
+	return openExpiring(ctx, &v, field)
+}
+
+// openExpiring opens a DynamoDB collection URL as gocloud.dev's dynamodb://
+// opener does (the same parameters), with the dynamottl middleware on the
+// client, so that the table's TTL, set on dynamottl.Attribute, sees the
+// expiry.
 func openExpiring(ctx context.Context, u *url.URL, expiryField string) (*docstore.Collection, error) {
 	q := u.Query()
 	table, pk, sk := u.Host, q.Get("partition_key"), q.Get("sort_key")

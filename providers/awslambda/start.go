@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/faaskit/faas/internal/jsonstr"
 	"github.com/faaskit/faas/sdk"
-	"github.com/faaskit/faas/sdk/provider"
 )
 
 // The AWS drivers behind the default resource bindings are linked by
@@ -85,7 +84,6 @@ func setup(newApp func() *sdk.App, lookup func(string) (string, bool), log io.Wr
 	if err := checkDrivers(app.Manifest()); err != nil {
 		return nil, err
 	}
-	provider.Bind(app, binder{}, lookup)
 	name, _ := lookup(FunctionEnv)
 	if name == "" {
 		fns := app.Functions()

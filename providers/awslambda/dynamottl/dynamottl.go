@@ -9,7 +9,8 @@
 // attribute, Attribute, beside the expiry field: every write that sets the
 // field sets Attribute to the same instant in epoch seconds, and every read
 // drops Attribute again, so documents decode exactly as written. The AWS
-// deployer turns the table's TTL on for Attribute.
+// deployer turns the table's TTL on for Attribute and binds the collection
+// with a Scheme URL, which the AWS shim opens with Middleware.
 package dynamottl
 
 import (
@@ -28,6 +29,14 @@ import (
 // Attribute is the Number attribute holding an item's expiry in Unix epoch
 // seconds, the attribute a table's TTL is set on.
 const Attribute = "faas_ttl"
+
+// Scheme is the docstore URL scheme under which the AWS shim opens a
+// DynamoDB collection through a client with Middleware:
+// dynamodb+ttl://table?partition_key=id&ttl_field=expires_at, where
+// ttl_field names the expiry field and every other parameter is one of
+// gocloud.dev's dynamodb:// URLs. The AWS deployer binds collections that
+// declare an expiry field this way.
+const Scheme = "dynamodb+ttl"
 
 // Placeholders for Attribute and its value in a rewritten update
 // expression; gocloud.dev's expression builder numbers its own (#0, :0).

@@ -20,12 +20,12 @@ import (
 	"github.com/faaskit/faas/sdk/provider"
 )
 
-// TestSetupBindsExpiringCollections runs the bootstrap's setup on an app
-// whose collections live in one DynamoDB table in moto, as the deployer
-// binds them: the collection that declares an expiry field writes the
-// Number attribute the table's TTL is set on; the one that does not, and
-// an unbound one, behave as the default binder has them.
-func TestSetupBindsExpiringCollections(t *testing.T) {
+// TestExpiringCollectionURLs runs the bootstrap's setup on an app whose
+// collections live in DynamoDB tables in moto, bound as the deployer binds
+// them: the collection with an expiry field, under dynamottl.Scheme,
+// writes the Number attribute the table's TTL is set on; the one under
+// dynamodb:// does not; a dynamodb+ttl URL without ttl_field is refused.
+func TestExpiringCollectionURLs(t *testing.T) {
 	endpoint := emulators.Moto(t)
 	ctx := t.Context()
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(endpoint)}
@@ -44,18 +44,19 @@ func TestSetupBindsExpiringCollections(t *testing.T) {
 	env := map[string]string{
 		"AWS_ACCESS_KEY_ID":                            "test",
 		"AWS_SECRET_ACCESS_KEY":                        "test",
-		provider.EnvVar(sdk.KindCollection, "records"): "dynamodb://records" + params,
+		provider.EnvVar(sdk.KindCollection, "records"): dynamottl.Scheme + "://records" + params + "&ttl_field=expires_at",
 		provider.EnvVar(sdk.KindCollection, "plain"):   "dynamodb://plain" + params,
+		provider.EnvVar(sdk.KindCollection, "broken"):  dynamottl.Scheme + "://plain" + params,
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	var records, plain, unbound *sdk.Collection
+	var records, plain, broken *sdk.Collection
 	newApp := func() *sdk.App {
 		app := sdk.New("ttl", nil)
 		records = app.Collection("records", &sdk.CollectionOptions{ExpiryField: "expires_at"})
 		plain = app.Collection("plain", nil)
-		unbound = app.Collection("unbound", nil)
+		broken = app.Collection("broken", &sdk.CollectionOptions{ExpiryField: "expires_at"})
 		app.Schedule("tick", "rate(1 hour)", func(context.Context, *sdk.ScheduleEvent) error { return nil }, nil)
 		return app
 	}
@@ -97,7 +98,7 @@ func TestSetupBindsExpiringCollections(t *testing.T) {
 			t.Errorf("%s: the stored item's %s = %q, want %q", c.coll.Name(), dynamottl.Attribute, got, c.want)
 		}
 	}
-	if _, err := unbound.Open(ctx); err == nil || !strings.Contains(err.Error(), provider.EnvVar(sdk.KindCollection, "unbound")) {
-		t.Errorf("an unbound collection opened with %v; want an error naming its variable", err)
+	if _, err := broken.Open(ctx); err == nil || !strings.Contains(err.Error(), "ttl_field") {
+		t.Errorf("a dynamodb+ttl URL without ttl_field opened with %v; want an error naming ttl_field", err)
 	}
 }
