@@ -262,9 +262,9 @@ func destroyTables(ctx context.Context, e *env, deleteData bool, res *deploy.Des
 // is bound under dynamottl.Scheme, which the bootstrap opens with a client
 // that writes the TTL attribute.
 func (e *env) collectionURL(r sdk.ResourceManifest) string {
-	u := "dynamodb://" + e.table(r.Name) + "?partition_key=" + url.QueryEscape(strings.TrimSpace(r.KeyField))
+	scheme, ttl := "dynamodb", ""
 	if r.ExpiryField != "" {
-		u = dynamottl.Scheme + strings.TrimPrefix(u, "dynamodb") + "&ttl_field=" + url.QueryEscape(r.ExpiryField)
+		scheme, ttl = dynamottl.Scheme, "&ttl_field="+url.QueryEscape(r.ExpiryField)
 	}
-	return u
+	return scheme + "://" + e.table(r.Name) + "?partition_key=" + url.QueryEscape(strings.TrimSpace(r.KeyField)) + ttl
 }

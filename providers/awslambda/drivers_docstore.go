@@ -27,37 +27,25 @@ func init() {
 // ttlOpener opens dynamottl.Scheme URLs.
 type ttlOpener struct{}
 
-// OpenCollectionURL implements docstore.CollectionURLOpener: the URL's
-// ttl_field names the expiry field; its other parameters are those of
-// gocloud.dev's dynamodb:// URLs.
+// OpenCollectionURL implements docstore.CollectionURLOpener. It reads the
+// parameters of gocloud.dev's dynamodb:// URLs, as that opener does, plus
+// ttl_field, the expiry field, and gives the client the dynamottl
+// middleware, so that the table's TTL, set on dynamottl.Attribute, sees
+// the expiry.
 func (ttlOpener) OpenCollectionURL(ctx context.Context, u *url.URL) (*docstore.Collection, error) {
 	q := u.Query()
-	field := q.Get("ttl_field")
-	if field == "" {
-		return nil, fmt.Errorf("awslambda: open collection %s: ttl_field (the expiry field) is required", u)
-	}
-	q.Del("ttl_field")
-	v := *u
-	v.RawQuery = q.Encode()
-	return openExpiring(ctx, &v, field)
-}
-
-// openExpiring opens a DynamoDB collection URL as gocloud.dev's dynamodb://
-// opener does (the same parameters), with the dynamottl middleware on the
-// client, so that the table's TTL, set on dynamottl.Attribute, sees the
-// expiry.
-func openExpiring(ctx context.Context, u *url.URL, expiryField string) (*docstore.Collection, error) {
-	q := u.Query()
-	table, pk, sk := u.Host, q.Get("partition_key"), q.Get("sort_key")
+	table, pk, sk, field := u.Host, q.Get("partition_key"), q.Get("sort_key"), q.Get("ttl_field")
 	opts := &awsdynamodb.Options{
 		AllowScans:     q.Get("allow_scans") == "true",
 		RevisionField:  q.Get("revision_field"),
 		ConsistentRead: q.Get("consistent_read") == "true",
 	}
-	for _, k := range []string{"partition_key", "sort_key", "allow_scans", "revision_field", "consistent_read"} {
+	for _, k := range []string{"partition_key", "sort_key", "ttl_field", "allow_scans", "revision_field", "consistent_read"} {
 		q.Del(k)
 	}
 	switch {
+	case field == "":
+		return nil, fmt.Errorf("awslambda: open collection %s: ttl_field (the expiry field) is required", u)
 	case pk == "":
 		return nil, fmt.Errorf("awslambda: open collection %s: partition_key is required", u)
 	case table == "":
@@ -70,7 +58,7 @@ func openExpiring(ctx context.Context, u *url.URL, expiryField string) (*docstor
 		return nil, fmt.Errorf("awslambda: open collection %s: %w", u, err)
 	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, dynamottl.Middleware(table, expiryField))
+		o.APIOptions = append(o.APIOptions, dynamottl.Middleware(table, field))
 	})
 	return awsdynamodb.OpenCollection(db, table, pk, sk, opts)
 }

@@ -1,36 +1,35 @@
-package awslambda
+//go:build integration
+
+package awslambda_test
 
 import (
 	"context"
-	"io"
-	"os"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/faaskit/faas/internal/emulators"
 	"github.com/faaskit/faas/providers/awslambda/dynamottl"
 	"github.com/faaskit/faas/sdk"
 	"github.com/faaskit/faas/sdk/provider"
 )
 
-// TestExpiringCollectionURLs runs the bootstrap's setup on an app whose
-// collections live in DynamoDB tables in moto, bound as the deployer binds
-// them: the collection with an expiry field, under dynamottl.Scheme,
+// TestExpiringCollectionURLs opens an app's collections, in DynamoDB
+// tables in moto, bound as the deployer binds them: the collection with an expiry field, under dynamottl.Scheme,
 // writes the Number attribute the table's TTL is set on; the one under
 // dynamodb:// does not; a dynamodb+ttl URL without ttl_field is refused.
 func TestExpiringCollectionURLs(t *testing.T) {
-	endpoint := emulators.Moto(t)
+	endpoint := startMoto(t)
 	ctx := t.Context()
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(endpoint)}
-	ddb := dynamodb.NewFromConfig(cfg)
-	for _, table := range []string{"records", "plain"} {
+	ddb := dynamodb.NewFromConfig(awsConfig(endpoint))
+	suffix := fmt.Sprint(time.Now().UnixNano())
+	records, plain := "records-"+suffix, "plain-"+suffix // moto is shared by the package's tests
+	for _, table := range []string{records, plain} {
 		if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
 			TableName:            aws.String(table),
 			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
@@ -41,39 +40,32 @@ func TestExpiringCollectionURLs(t *testing.T) {
 		}
 	}
 	params := "?endpoint=" + endpoint + "&region=us-east-1&partition_key=id"
-	env := map[string]string{
-		"AWS_ACCESS_KEY_ID":                            "test",
-		"AWS_SECRET_ACCESS_KEY":                        "test",
-		provider.EnvVar(sdk.KindCollection, "records"): dynamottl.Scheme + "://records" + params + "&ttl_field=expires_at",
-		provider.EnvVar(sdk.KindCollection, "plain"):   "dynamodb://plain" + params,
-		provider.EnvVar(sdk.KindCollection, "broken"):  dynamottl.Scheme + "://plain" + params,
-	}
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
-	var records, plain, broken *sdk.Collection
-	newApp := func() *sdk.App {
-		app := sdk.New("ttl", nil)
-		records = app.Collection("records", &sdk.CollectionOptions{ExpiryField: "expires_at"})
-		plain = app.Collection("plain", nil)
-		broken = app.Collection("broken", &sdk.CollectionOptions{ExpiryField: "expires_at"})
-		app.Schedule("tick", "rate(1 hour)", func(context.Context, *sdk.ScheduleEvent) error { return nil }, nil)
-		return app
-	}
-	if _, err := setup(newApp, os.LookupEnv, io.Discard); err != nil {
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv(provider.EnvVar(sdk.KindCollection, "records"), dynamottl.Scheme+"://"+records+params+"&ttl_field=expires_at")
+	t.Setenv(provider.EnvVar(sdk.KindCollection, "plain"), "dynamodb://"+plain+params)
+	t.Setenv(provider.EnvVar(sdk.KindCollection, "broken"), dynamottl.Scheme+"://"+plain+params)
+
+	app := sdk.New("ttl", nil)
+	recordsColl := app.Collection("records", &sdk.CollectionOptions{ExpiryField: "expires_at"})
+	plainColl := app.Collection("plain", nil)
+	broken := app.Collection("broken", &sdk.CollectionOptions{ExpiryField: "expires_at"})
+	if err := app.Err(); err != nil {
 		t.Fatal(err)
 	}
+	defer app.Close(context.WithoutCancel(ctx))
 	type record struct {
 		ID        string    `docstore:"id"`
 		ExpiresAt time.Time `docstore:"expires_at"`
 	}
 	at := time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, c := range []struct {
-		coll *sdk.Collection
-		want string // faas_ttl, "" for none
+		coll  *sdk.Collection
+		table string
+		want  string // faas_ttl, "" for none
 	}{
-		{records, strconv.FormatInt(at.Unix(), 10)},
-		{plain, ""},
+		{recordsColl, records, strconv.FormatInt(at.Unix(), 10)},
+		{plainColl, plain, ""},
 	} {
 		coll, err := c.coll.Open(ctx)
 		if err != nil {
@@ -86,7 +78,7 @@ func TestExpiringCollectionURLs(t *testing.T) {
 		if err := coll.Get(ctx, back); err != nil || !back.ExpiresAt.Equal(at) {
 			t.Errorf("%s: Get = %+v, %v", c.coll.Name(), back, err)
 		}
-		out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(c.coll.Name()), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "r"}}})
+		out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(c.table), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "r"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,7 +70,7 @@ func (s *shadow) handle(ctx context.Context, in middleware.InitializeInput, next
 		}
 	case *dynamodb.UpdateItemInput:
 		if s.ours(p.TableName) {
-			p.UpdateExpression, p.ExpressionAttributeNames, p.ExpressionAttributeValues = s.update(p.UpdateExpression, p.ExpressionAttributeNames, p.ExpressionAttributeValues)
+			s.update(&p.UpdateExpression, p.ExpressionAttributeNames, p.ExpressionAttributeValues)
 		}
 	case *dynamodb.TransactWriteItemsInput:
 		for i := range p.TransactItems {
@@ -79,7 +79,7 @@ func (s *shadow) handle(ctx context.Context, in middleware.InitializeInput, next
 				s.put(w.Put.Item)
 			}
 			if u := w.Update; u != nil && s.ours(u.TableName) {
-				u.UpdateExpression, u.ExpressionAttributeNames, u.ExpressionAttributeValues = s.update(u.UpdateExpression, u.ExpressionAttributeNames, u.ExpressionAttributeValues)
+				s.update(&u.UpdateExpression, u.ExpressionAttributeNames, u.ExpressionAttributeValues)
 			}
 		}
 	}
@@ -144,19 +144,18 @@ func epoch(v types.AttributeValue) (*types.AttributeValueMemberN, bool) {
 	return nil, false
 }
 
-// assignment is a "name = value" in a SET clause; update expressions
-// hold no string literals, so neither it nor a clause keyword can appear
-// inside a value.
-var (
-	assignment = regexp.MustCompile(`(?:^|[\s,])(#[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)`)
-)
+// assignment is a top-level "name = value" in a SET clause; update
+// expressions hold no string literals, so neither it nor a clause keyword
+// can appear inside a value.
+var assignment = regexp.MustCompile(`(?:^|[\s,])(#[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)`)
 
-// update rewrites an update expression that sets or removes field so that
-// it sets or removes Attribute too. An expression that does not name field
-// at its top level is returned unchanged.
-func (s *shadow) update(expr *string, names map[string]string, values map[string]types.AttributeValue) (*string, map[string]string, map[string]types.AttributeValue) {
-	if expr == nil {
-		return expr, names, values
+// update rewrites the update expression *expr, whose placeholders names
+// and values define, so that setting or removing field sets or removes
+// Attribute too; it adds Attribute's placeholders to names and values. An
+// expression that does not name field at its top level is left alone.
+func (s *shadow) update(expr **string, names map[string]string, values map[string]types.AttributeValue) {
+	if *expr == nil {
+		return
 	}
 	placeholder := ""
 	for k, v := range names {
@@ -166,9 +165,9 @@ func (s *shadow) update(expr *string, names map[string]string, values map[string
 		}
 	}
 	if placeholder == "" {
-		return expr, names, values
+		return
 	}
-	e := *expr
+	e := **expr
 	if body, at := clause(e, "SET"); at >= 0 {
 		for _, m := range assignment.FindAllStringSubmatch(body, -1) {
 			if m[1] != placeholder {
@@ -181,15 +180,15 @@ func (s *shadow) update(expr *string, names map[string]string, values map[string
 			} else {
 				e = withRemoval(e)
 			}
-			return &e, names, values
+			*expr = &e
+			return
 		}
 	}
 	if body, at := clause(e, "REMOVE"); at >= 0 && slices.ContainsFunc(strings.Split(body, ","), func(p string) bool { return strings.TrimSpace(p) == placeholder }) {
 		names[namePlaceholder] = Attribute
 		e = withRemoval(e)
-		return &e, names, values
+		*expr = &e
 	}
-	return expr, names, values
 }
 
 // withRemoval makes e remove Attribute as well.

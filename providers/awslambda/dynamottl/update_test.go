@@ -87,7 +87,8 @@ func TestUpdate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			expr := tt.expr
-			gotExpr, names, values := s.update(&expr, tt.names, tt.values)
+			gotExpr, names, values := &expr, tt.names, tt.values
+			s.update(&gotExpr, names, values)
 			if *gotExpr != tt.want {
 				t.Errorf("expression = %q, want %q", *gotExpr, tt.want)
 			}
